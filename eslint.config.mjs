@@ -1,0 +1,39 @@
+// @ts-check
+import eslint from '@eslint/js';
+import tseslint from 'typescript-eslint';
+
+/** Domain folders stay free of `vscode` so plain mocha can test them (DESIGN.md). */
+const domainFolders = ['src/cluster/**/*.ts', 'src/acp/**/*.ts', 'src/install/**/*.ts'];
+
+export default tseslint.config(
+  { ignores: ['dist/**', 'out/**', '.tools/**', 'node_modules/**', 'test-results/**', 'test/sim/data/**', 'media/**'] },
+  eslint.configs.recommended,
+  ...tseslint.configs.recommendedTypeChecked,
+  {
+    languageOptions: {
+      parserOptions: { projectService: true, tsconfigRootDir: import.meta.dirname },
+    },
+    rules: {
+      'no-console': 'error',
+      '@typescript-eslint/no-unused-vars': ['error', { argsIgnorePattern: '^_', varsIgnorePattern: '^_' }],
+      '@typescript-eslint/no-explicit-any': 'error',
+    },
+  },
+  {
+    files: domainFolders,
+    rules: {
+      'no-restricted-imports': ['error', {
+        paths: [{ name: 'vscode', message: 'Domain code (src/cluster, src/acp, src/install) must not import vscode; pass what it needs in.' }],
+      }],
+    },
+  },
+  {
+    // Tests, the simulator and scripts are command-line programs: printing is their output.
+    files: ['test/**/*.ts', 'scripts/**/*.{ts,mjs}', '*.mjs'],
+    rules: { 'no-console': 'off' },
+  },
+  {
+    files: ['**/*.mjs'],
+    ...tseslint.configs.disableTypeChecked,
+  },
+);

@@ -1,0 +1,36 @@
+import * as vscode from 'vscode';
+import type { Services } from '../services';
+import { guarded } from './runCommand';
+
+type Handler = (...args: unknown[]) => unknown;
+
+/** Every command of the extension, in one table; scripts/checkCommands.ts compares it with package.json. */
+export function registerCommands(context: vscode.ExtensionContext, services: Services): void {
+  const handlers: Record<string, Handler> = {
+    'deepflow.cluster.selectContext': () => selectContext(services),
+    'deepflow.components.refresh': () => services.componentsTree?.refresh(),
+    'deepflow.log.show': () => services.log.show(),
+  };
+  for (const [id, handler] of Object.entries(handlers)) {
+    context.subscriptions.push(vscode.commands.registerCommand(id, guarded(services.log, id, handler)));
+  }
+}
+
+async function selectContext(services: Services): Promise<void> {
+  const contexts = services.cluster.listContexts();
+  if (contexts.length === 0) {
+    throw new Error('No kubeconfig contexts found. Set KUBECONFIG or the deepflow.kubeconfig setting.');
+  }
+  const picked = await vscode.window.showQuickPick(
+    contexts.map((c) => ({
+      label: c.name,
+      description: c.server,
+      detail: c.current ? 'current' : undefined,
+      picked: c.current,
+    })),
+    { title: 'DeepFlow: Select Cluster Context', placeHolder: `Contexts from ${services.cluster.kubeconfigSource() ?? 'kubeconfig'}` },
+  );
+  if (!picked) return;
+  await services.settings.setContext(picked.label);
+  services.log.info(`context set to ${picked.label}`);
+}

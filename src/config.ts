@@ -1,0 +1,46 @@
+import * as vscode from 'vscode';
+
+/** Typed getters for every `deepflow.*` setting, and one change hub, so no other file reads configuration. */
+export interface DeepflowSettings {
+  /** Path to a kubeconfig; empty means KUBECONFIG, then ~/.kube/config. */
+  readonly kubeconfig: string;
+  /** Context name; empty means the kubeconfig's current-context. */
+  readonly context: string;
+  readonly waitTimeoutMs: number;
+  readonly requestTimeoutMs: number;
+}
+
+const section = 'deepflow';
+
+export function readSettings(): DeepflowSettings {
+  const config = vscode.workspace.getConfiguration(section);
+  return {
+    kubeconfig: config.get<string>('kubeconfig', '').trim(),
+    context: config.get<string>('context', '').trim(),
+    waitTimeoutMs: Math.max(5, config.get<number>('timeouts.waitSeconds', 600)) * 1000,
+    requestTimeoutMs: Math.max(1, config.get<number>('timeouts.requestSeconds', 30)) * 1000,
+  };
+}
+
+export class SettingsHub implements vscode.Disposable {
+  private readonly changed = new vscode.EventEmitter<DeepflowSettings>();
+  /** Fires with the new settings after any `deepflow.*` setting changes. */
+  readonly onDidChange = this.changed.event;
+  private readonly subscription = vscode.workspace.onDidChangeConfiguration((e) => {
+    if (e.affectsConfiguration(section)) this.changed.fire(readSettings());
+  });
+
+  get current(): DeepflowSettings {
+    return readSettings();
+  }
+
+  /** Remembers the chosen context for this machine (global settings), as kubectl's current-context would. */
+  async setContext(name: string): Promise<void> {
+    await vscode.workspace.getConfiguration(section).update('context', name, vscode.ConfigurationTarget.Global);
+  }
+
+  dispose(): void {
+    this.subscription.dispose();
+    this.changed.dispose();
+  }
+}

@@ -1,0 +1,18 @@
+import * as vscode from 'vscode';
+import { createServices, type DeepflowApi } from './services';
+import { registerCommands } from './commands/registerCommands';
+import { registerComponentsView } from './views/registerComponentsView';
+
+/** A table of contents: build the services once, register each feature, hand tests an API. */
+export function activate(context: vscode.ExtensionContext): DeepflowApi {
+  const started = performance.now();
+  const services = createServices(context);
+  registerComponentsView(context, services);
+  registerCommands(context, services);
+  services.log.info(`DeepFlow for ACP ${services.version} activated in ${(performance.now() - started).toFixed(1)} ms`);
+  return services.api;
+}
+
+export function deactivate(): void {
+  // Everything is disposed through context.subscriptions.
+}
