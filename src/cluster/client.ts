@@ -1,0 +1,369 @@
+/**
+ * Kubernetes access in plain JSON. Transport, TLS and authentication (tokens, client certificates, exec plugins)
+ * are client-node's: its RequestContext, its fetch library and `KubeConfig.applySecurityAuthentication`. Bodies are
+ * our own JSON in both directions, because client-node's typed (de)serialiser drops fields it does not know and
+ * turns timestamps into Dates; custom resources (Application, AppRelease, ClusterPluginInstance) must round-trip.
+ */
+import {
+  ApiException,
+  HttpMethod,
+  IsomorphicFetchHttpLibrary,
+  KubeConfig,
+  PatchStrategy,
+  RequestContext,
+  Watch,
+} from '@kubernetes/client-node';
+import { ClusterError, toClusterError, type KubernetesStatus, type RequestDescription, parseStatus } from './errors';
+import type { LoadedKubeconfig } from './kubeconfig';
+import { silentLogger, type CollectionRef, type KubeList, type KubeObject, type Logger, type ObjectRef } from './types';
+
+export const FIELD_MANAGER = 'deepflow-acp';
+export const DEFAULT_REQUEST_TIMEOUT_MS = 30_000;
+
+export interface ClusterClientOptions {
+  /** Per-request timeout (the `deepflow.timeouts.requestSeconds` setting, in ms). Default 30 s. */
+  requestTimeoutMs?: number;
+  logger?: Logger;
+}
+
+export interface RequestOptions {
+  signal?: AbortSignal;
+  /** Overrides the client's per-request timeout for this call. */
+  timeoutMs?: number;
+}
+
+export interface ListOptions extends RequestOptions {
+  labelSelector?: string;
+  fieldSelector?: string;
+  limit?: number;
+  continue?: string;
+}
+
+export interface ApplyOptions extends RequestOptions {
+  /** Take over fields another field manager owns instead of failing with a 409 conflict. */
+  force?: boolean;
+  /** Validate and admit on the server without persisting. */
+  dryRun?: boolean;
+}
+
+export interface AccessReview {
+  allowed: boolean;
+  denied: boolean;
+  reason: string | undefined;
+}
+
+export type WatchEvent =
+  | { type: 'ADDED' | 'MODIFIED' | 'DELETED' | 'BOOKMARK'; object: KubeObject }
+  | { type: 'ERROR'; status: KubernetesStatus };
+
+export interface WatchParams {
+  resourceVersion?: string;
+  fieldSelector?: string;
+  labelSelector?: string;
+}
+
+export interface WatchHandle {
+  /** Ends the watch; `onClose` is not called afterwards. */
+  stop(): void;
+}
+
+/** One served resource, from discovery. */
+export interface ApiResource {
+  name: string;
+  namespaced: boolean;
+  kind: string;
+}
+
+interface ApiResourceList {
+  resources?: { name?: string; namespaced?: boolean; kind?: string }[];
+}
+
+function isRecord(value: unknown): value is Record<string, unknown> {
+  return typeof value === 'object' && value !== null;
+}
+
+function isKubeObject(value: unknown): value is KubeObject {
+  return isRecord(value) && typeof value.kind === 'string' && typeof value.apiVersion === 'string' && isRecord(value.metadata);
+}
+
+function groupOf(apiVersion: string): string {
+  return apiVersion.includes('/') ? (apiVersion.split('/')[0] ?? '') : '';
+}
+
+export class ClusterClient {
+  readonly server: string;
+  readonly contextName: string;
+  /** The context's namespace, used for namespaced objects that name none (as kubectl does). */
+  readonly defaultNamespace: string;
+  private readonly http = new IsomorphicFetchHttpLibrary();
+  private readonly discovery = new Map<string, Promise<ApiResource[]>>();
+  private readonly requestTimeoutMs: number;
+  private readonly logger: Logger;
+
+  /** `kubeConfig`'s current context is the one used; get it from `LoadedKubeconfig.withContext(name)`. */
+  constructor(
+    private readonly kubeConfig: KubeConfig,
+    options: ClusterClientOptions = {},
+  ) {
+    const context = kubeConfig.getContextObject(kubeConfig.getCurrentContext());
+    const cluster = kubeConfig.getCurrentCluster();
+    if (!context || !cluster) {
+      throw new ClusterError('invalid', `The kubeconfig context "${kubeConfig.getCurrentContext()}" names no cluster.`);
+    }
+    this.server = cluster.server;
+    this.contextName = context.name;
+    this.defaultNamespace = context.namespace ?? 'default';
+    this.requestTimeoutMs = options.requestTimeoutMs ?? DEFAULT_REQUEST_TIMEOUT_MS;
+    this.logger = options.logger ?? silentLogger;
+  }
+
+  /** A client for `contextName` (empty: the kubeconfig's current context). Throws KubeconfigError for an unknown context. */
+  static forContext(kubeconfig: LoadedKubeconfig, contextName?: string, options: ClusterClientOptions = {}): ClusterClient {
+    return new ClusterClient(kubeconfig.withContext(contextName), options);
+  }
+
+  async get(ref: ObjectRef, options: RequestOptions = {}): Promise<KubeObject> {
+    const description = this.describe('get', ref);
+    const path = await this.objectPath(ref, options, description);
+    return this.requestObject(HttpMethod.GET, path, {}, undefined, options, description);
+  }
+
+  /** Like get, but resolves undefined when the object does not exist. */
+  async find(ref: ObjectRef, options: RequestOptions = {}): Promise<KubeObject | undefined> {
+    try {
+      return await this.get(ref, options);
+    } catch (err) {
+      if (err instanceof ClusterError && err.kind === 'notFound' && err.reason !== 'NoSuchResource') return undefined;
+      throw err;
+    }
+  }
+
+  async list(ref: CollectionRef, options: ListOptions = {}): Promise<KubeList> {
+    const description = this.describe('list', ref);
+    const path = await this.collectionPath(ref, options, description);
+    const query: Record<string, string> = {};
+    if (options.labelSelector) query.labelSelector = options.labelSelector;
+    if (options.fieldSelector) query.fieldSelector = options.fieldSelector;
+    if (options.limit !== undefined) query.limit = String(options.limit);
+    if (options.continue) query.continue = options.continue;
+    const body = await this.request(HttpMethod.GET, path, query, undefined, options, description);
+    if (!isRecord(body) || !Array.isArray(body.items)) {
+      throw new ClusterError('server', `The API server sent a malformed list of ${ref.kind}.`);
+    }
+    const metadata = isRecord(body.metadata) ? body.metadata : {};
+    return {
+      apiVersion: typeof body.apiVersion === 'string' ? body.apiVersion : undefined,
+      kind: typeof body.kind === 'string' ? body.kind : undefined,
+      metadata: {
+        resourceVersion: typeof metadata.resourceVersion === 'string' ? metadata.resourceVersion : undefined,
+        continue: typeof metadata.continue === 'string' && metadata.continue !== '' ? metadata.continue : undefined,
+        remainingItemCount: typeof metadata.remainingItemCount === 'number' ? metadata.remainingItemCount : undefined,
+      },
+      // Items of a list omit apiVersion and kind on a real server; restore them from the ref.
+      items: body.items.filter(isRecord).map((item) => ({ ...item, apiVersion: ref.apiVersion, kind: ref.kind }) as KubeObject),
+    };
+  }
+
+  /**
+   * Server-side apply with field manager `deepflow-acp`: the same request as client-node's
+   * `KubernetesObjectApi.patch(obj, undefined, dryRun, 'deepflow-acp', force, PatchStrategy.ServerSideApply)`,
+   * but the body is the object's JSON as given.
+   */
+  async apply(obj: KubeObject, options: ApplyOptions = {}): Promise<KubeObject> {
+    const name = obj.metadata.name;
+    if (!name) throw new ClusterError('invalid', `Cannot apply a ${obj.kind} without metadata.name.`);
+    const ref: ObjectRef = { apiVersion: obj.apiVersion, kind: obj.kind, name, namespace: obj.metadata.namespace };
+    const description = this.describe('patch', ref);
+    const resource = await this.resourceFor(obj.apiVersion, obj.kind, options, description);
+    const namespace = resource.namespaced ? (obj.metadata.namespace ?? this.defaultNamespace) : undefined;
+    const body = resource.namespaced ? { ...obj, metadata: { ...obj.metadata, namespace } } : obj;
+    const path = this.pathFor(obj.apiVersion, resource, namespace, name);
+    const query: Record<string, string> = { fieldManager: FIELD_MANAGER };
+    if (options.force) query.force = 'true';
+    if (options.dryRun) query.dryRun = 'All';
+    return this.requestObject(HttpMethod.PATCH, path, query, { contentType: PatchStrategy.ServerSideApply, json: body }, options, {
+      ...description,
+      namespace,
+    });
+  }
+
+  /** Deletes with background propagation. Resolves false when the object was already gone. */
+  async delete(ref: ObjectRef, options: RequestOptions = {}): Promise<boolean> {
+    const description = this.describe('delete', ref);
+    const path = await this.objectPath(ref, options, description);
+    try {
+      await this.request(HttpMethod.DELETE, path, {}, { contentType: 'application/json', json: { propagationPolicy: 'Background' } }, options, description);
+      return true;
+    } catch (err) {
+      if (err instanceof ClusterError && err.kind === 'notFound') return false;
+      throw err;
+    }
+  }
+
+  /** Asks the server whether the current user may `verb` the resource (what `kubectl auth can-i` does). */
+  async selfSubjectAccessReview(verb: string, group: string, resource: string, namespace?: string, options: RequestOptions = {}): Promise<AccessReview> {
+    const review = {
+      apiVersion: 'authorization.k8s.io/v1',
+      kind: 'SelfSubjectAccessReview',
+      spec: { resourceAttributes: { verb, group, resource, ...(namespace ? { namespace } : {}) } },
+    };
+    const body = await this.request(HttpMethod.POST, '/apis/authorization.k8s.io/v1/selfsubjectaccessreviews', {}, { contentType: 'application/json', json: review }, options, {
+      verb: 'create',
+      resource: 'selfsubjectaccessreviews.authorization.k8s.io',
+      server: this.server,
+    });
+    const status = isRecord(body) && isRecord(body.status) ? body.status : {};
+    return { allowed: status.allowed === true, denied: status.denied === true, reason: typeof status.reason === 'string' ? status.reason : undefined };
+  }
+
+  /** The collection path of a kind (discovery is cached per group-version). */
+  async collectionPath(ref: CollectionRef, options: RequestOptions = {}, description = this.describe('list', ref)): Promise<string> {
+    const resource = await this.resourceFor(ref.apiVersion, ref.kind, options, description);
+    return this.pathFor(ref.apiVersion, resource, resource.namespaced ? ref.namespace : undefined);
+  }
+
+  /**
+   * Opens a watch with bookmarks on a collection. `onClose` is called once when the stream ends for any reason
+   * other than `stop()`: with undefined for a clean close, or the mapped error. Resolves once the server accepted
+   * the watch (or once it failed; `onClose` has then been called).
+   */
+  async watch(ref: CollectionRef, params: WatchParams, onEvent: (event: WatchEvent) => void, onClose: (err: ClusterError | undefined) => void): Promise<WatchHandle> {
+    const description = this.describe('watch', ref);
+    const path = await this.collectionPath(ref, {}, description);
+    let stopped = false;
+    const query: Record<string, string | boolean> = { allowWatchBookmarks: true };
+    if (params.resourceVersion) query.resourceVersion = params.resourceVersion;
+    if (params.fieldSelector) query.fieldSelector = params.fieldSelector;
+    if (params.labelSelector) query.labelSelector = params.labelSelector;
+    const receive = (phase: string, apiObj: unknown): void => {
+      if (stopped) return;
+      if (phase === 'ERROR') {
+        onEvent({ type: 'ERROR', status: parseStatus(apiObj) ?? {} });
+      } else if ((phase === 'ADDED' || phase === 'MODIFIED' || phase === 'DELETED' || phase === 'BOOKMARK') && isRecord(apiObj)) {
+        const object = { apiVersion: ref.apiVersion, kind: ref.kind, metadata: {}, ...apiObj } as KubeObject;
+        onEvent({ type: phase, object });
+      }
+    };
+    const done = (err: unknown): void => {
+      if (stopped) return;
+      stopped = true;
+      onClose(err === null || err === undefined ? undefined : toClusterError(err, description));
+    };
+    const controller = await new Watch(this.kubeConfig).watch(path, query, receive, done);
+    if (stopped) controller.abort();
+    return {
+      stop: () => {
+        stopped = true;
+        controller.abort();
+      },
+    };
+  }
+
+  private describe(verb: string, ref: CollectionRef & { name?: string }): RequestDescription {
+    return { verb, kind: ref.kind, name: ref.name, namespace: ref.namespace, server: this.server };
+  }
+
+  private async objectPath(ref: ObjectRef, options: RequestOptions, description: RequestDescription): Promise<string> {
+    const resource = await this.resourceFor(ref.apiVersion, ref.kind, options, description);
+    const namespace = resource.namespaced ? (ref.namespace ?? this.defaultNamespace) : undefined;
+    return this.pathFor(ref.apiVersion, resource, namespace, ref.name);
+  }
+
+  private pathFor(apiVersion: string, resource: ApiResource, namespace: string | undefined, name?: string): string {
+    const parts = [apiVersion.includes('/') ? '/apis' : '/api', apiVersion];
+    if (namespace) parts.push('namespaces', encodeURIComponent(namespace));
+    parts.push(resource.name);
+    if (name !== undefined) parts.push(encodeURIComponent(name));
+    return parts.join('/');
+  }
+
+  /** Maps a kind to its resource through discovery. A miss refreshes the group-version once (a CRD may be new). */
+  async resourceFor(apiVersion: string, kind: string, options: RequestOptions = {}, description?: RequestDescription): Promise<ApiResource> {
+    for (const refresh of [false, true]) {
+      const resources = await this.discover(apiVersion, refresh, options, description);
+      const found = resources.find((r) => r.kind === kind && !r.name.includes('/'));
+      if (found) {
+        if (description) description.resource = groupOf(apiVersion) ? `${found.name}.${groupOf(apiVersion)}` : found.name;
+        return found;
+      }
+    }
+    throw new ClusterError('notFound', `The cluster does not serve ${kind} in ${apiVersion}. Is the product that defines it installed?`, {
+      reason: 'NoSuchResource',
+    });
+  }
+
+  private discover(apiVersion: string, refresh: boolean, options: RequestOptions, description?: RequestDescription): Promise<ApiResource[]> {
+    const cached = this.discovery.get(apiVersion);
+    if (cached && !refresh) return cached;
+    const path = apiVersion.includes('/') ? `/apis/${apiVersion}` : `/api/${apiVersion}`;
+    const pending = this.request(HttpMethod.GET, path, {}, undefined, options, { ...description, server: this.server })
+      .then((body) => ((body as ApiResourceList).resources ?? []).flatMap((r) => (r.name && r.kind ? [{ name: r.name, kind: r.kind, namespaced: r.namespaced === true }] : [])))
+      .catch((err: unknown) => {
+        this.discovery.delete(apiVersion);
+        if (err instanceof ClusterError && err.kind === 'notFound') {
+          throw new ClusterError('notFound', `The cluster does not serve the API ${apiVersion}. Is the product that defines it installed?`, {
+            httpStatus: 404,
+            reason: 'NoSuchResource',
+          });
+        }
+        throw err;
+      });
+    this.discovery.set(apiVersion, pending);
+    return pending;
+  }
+
+  private async requestObject(
+    method: HttpMethod,
+    path: string,
+    query: Record<string, string>,
+    body: { contentType: string; json: unknown } | undefined,
+    options: RequestOptions,
+    description: RequestDescription,
+  ): Promise<KubeObject> {
+    const result = await this.request(method, path, query, body, options, description);
+    if (!isKubeObject(result)) throw new ClusterError('server', `The API server sent something that is not a Kubernetes object for ${path}.`);
+    return result;
+  }
+
+  /** One HTTP round trip with the per-request timeout and the caller's cancellation; every failure is a ClusterError. */
+  private async request(
+    method: HttpMethod,
+    path: string,
+    query: Record<string, string>,
+    body: { contentType: string; json: unknown } | undefined,
+    options: RequestOptions,
+    description: RequestDescription,
+  ): Promise<unknown> {
+    const timeoutMs = options.timeoutMs ?? this.requestTimeoutMs;
+    if (options.signal?.aborted) throw new ClusterError('cancelled', 'The request was cancelled.');
+    const timeout = AbortSignal.timeout(timeoutMs);
+    const signal = options.signal ? AbortSignal.any([options.signal, timeout]) : timeout;
+    const context = new RequestContext(this.server + path, method);
+    for (const [key, value] of Object.entries(query)) context.setQueryParam(key, value);
+    context.setHeaderParam('Accept', 'application/json');
+    if (body) {
+      context.setHeaderParam('Content-Type', body.contentType);
+      context.setBody(JSON.stringify(body.json));
+    }
+    context.setSignal(signal);
+    const started = Date.now();
+    try {
+      await this.kubeConfig.applySecurityAuthentication(context);
+      const response = await this.http.send(context).toPromise();
+      const text = await response.body.text();
+      this.logger.debug?.(`${method} ${path} → ${response.httpStatusCode} (${Date.now() - started} ms)`);
+      if (response.httpStatusCode < 200 || response.httpStatusCode > 299) {
+        throw new ApiException(response.httpStatusCode, 'Unsuccessful HTTP Request', text, response.headers);
+      }
+      return text === '' ? undefined : (JSON.parse(text) as unknown);
+    } catch (err) {
+      if (options.signal?.aborted) throw new ClusterError('cancelled', 'The request was cancelled.', { cause: err });
+      if (timeout.aborted && !(err instanceof ApiException)) {
+        throw new ClusterError('timeout', `The API server at ${this.server} did not answer ${method} ${path} within ${Math.round(timeoutMs / 1000)} s.`, { cause: err });
+      }
+      const mapped = toClusterError(err, { ...description, timeoutMs });
+      this.logger.debug?.(`${method} ${path} failed: ${mapped.kind}: ${mapped.message}`);
+      throw mapped;
+    }
+  }
+}

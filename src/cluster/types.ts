@@ -1,0 +1,58 @@
+/** Plain shapes shared by the cluster modules. Objects stay plain JSON so custom resources keep unknown fields. */
+
+/** Where log lines go; the extension passes its LogOutputChannel in, tests pass a recorder. */
+export interface Logger {
+  info(message: string): void;
+  warn(message: string): void;
+  error(message: string): void;
+  debug?(message: string): void;
+}
+
+export const silentLogger: Logger = { info: () => undefined, warn: () => undefined, error: () => undefined };
+
+export interface ObjectMeta {
+  name?: string;
+  namespace?: string;
+  uid?: string;
+  resourceVersion?: string;
+  generation?: number;
+  labels?: Record<string, string>;
+  annotations?: Record<string, string>;
+  [key: string]: unknown;
+}
+
+/** A Kubernetes object as the API server sent it. */
+export interface KubeObject {
+  apiVersion: string;
+  kind: string;
+  metadata: ObjectMeta;
+  [key: string]: unknown;
+}
+
+export interface KubeList {
+  apiVersion?: string;
+  kind?: string;
+  metadata: { resourceVersion?: string; continue?: string; remainingItemCount?: number };
+  items: KubeObject[];
+}
+
+/** Names one object (or, without `name`, one collection) on the server. */
+export interface ObjectRef {
+  apiVersion: string;
+  kind: string;
+  namespace?: string;
+  name: string;
+}
+
+export interface CollectionRef {
+  apiVersion: string;
+  kind: string;
+  /** Omit for cluster-scoped kinds, or to list across all namespaces. */
+  namespace?: string;
+}
+
+export function describeRef(ref: CollectionRef & { name?: string }): string {
+  const name = ref.name ? ` "${ref.name}"` : '';
+  const namespace = ref.namespace ? ` in namespace "${ref.namespace}"` : '';
+  return `${ref.kind}${name}${namespace}`;
+}
