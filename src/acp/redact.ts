@@ -1,12 +1,6 @@
-/** The mask that replaces a secret wherever text leaves the process (log lines, error messages). */
-export const secretMask = '••••••';
+import { redactSecrets, secretMask } from '../cluster/redaction';
 
-/** Shapes that carry secrets even when the value was never registered (e.g. a token from a kubeconfig). */
-const secretShapes: readonly RegExp[] = [
-  /(--platform-(?:password|token)[= ])("[^"]*"|'[^']*'|\S+)/g,
-  /(\bBearer\s+)([A-Za-z0-9._~+/=-]+)/gi,
-  /(\b(?:password|token|adminPassword)"?\s*[:=]\s*"?)([^"\s,}]+)/gi,
-];
+export { secretMask };
 
 /**
  * Masks secrets in text. Known values (passwords the user typed, tokens read from SecretStorage) are registered
@@ -26,7 +20,6 @@ export class Redactor {
     for (const secret of [...this.secrets].sort((a, b) => b.length - a.length)) {
       result = result.split(secret).join(secretMask);
     }
-    for (const shape of secretShapes) result = result.replace(shape, `$1${secretMask}`);
-    return result;
+    return redactSecrets(result);
   }
 }

@@ -4,6 +4,9 @@
  * response headers, and network errors embed request URLs, so every message here is built from codes and from
  * the Kubernetes Status, and is passed through `redactSecrets` as a last line of defence.
  */
+import { redactSecrets } from './redaction';
+
+export { redactSecrets };
 
 export type ClusterErrorKind =
   | 'unreachable'
@@ -81,14 +84,6 @@ export class ClusterError extends Error {
 
 export function isClusterError(err: unknown, kind?: ClusterErrorKind): err is ClusterError {
   return err instanceof ClusterError && (kind === undefined || err.kind === kind);
-}
-
-/** Masks bearer tokens, basic credentials, and token/password assignments in free text. */
-export function redactSecrets(text: string): string {
-  return text
-    .replace(/\b(Bearer|Basic)\s+[A-Za-z0-9._~+/=-]+/gi, '$1 ***')
-    .replace(/\b(token|password|passwd|secret|client-key-data|authorization)(["']?\s*[:=]\s*["']?)[^\s"',&}]+/gi, '$1$2***')
-    .replace(/(\/\/)[^/@\s:]+:[^/@\s]+@/g, '$1***:***@');
 }
 
 const TLS_CODE_TEXT: Record<string, string> = {

@@ -143,6 +143,6 @@ describe('cluster error mapping', () => {
       assert.ok(!err.message.includes(secret), `message leaks ${secret}: ${err.message}`);
       assert.ok(!(err.statusMessage ?? '').includes(secret), `statusMessage leaks ${secret}`);
     }
-    assert.equal(redactSecrets('token: abc123 and Bearer xyz'), 'token: *** and Bearer ***');
+    assert.equal(redactSecrets('token: abc123 and Bearer xyz'), 'token: •••••• and Bearer ••••••');
   });
 });
