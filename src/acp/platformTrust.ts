@@ -1,0 +1,329 @@
+/**
+ * Verified HTTPS to an ACP platform whose certificate may be self-signed. Three ways to trust it, per origin:
+ * the system CAs; a CA file the user picked; or the SHA-256 fingerprint of the exact leaf certificate the user
+ * was shown and accepted (a pin). Verification is never switched off for the process: each trust kind is an
+ * `https.Agent` of its own, so the same trust serves violet's download now and the Grafana proxy later.
+ */
+import { randomBytes } from 'node:crypto';
+import { createWriteStream } from 'node:fs';
+import { chmod, rename, rm } from 'node:fs/promises';
+import { request as httpsRequest, Agent, type AgentOptions, type RequestOptions } from 'node:https';
+import { isIP } from 'node:net';
+import type { Duplex } from 'node:stream';
+import { pipeline } from 'node:stream/promises';
+import { checkServerIdentity, connect as tlsConnect, rootCertificates, type PeerCertificate, type TLSSocket } from 'node:tls';
+import type { ClientRequestArgs, IncomingMessage } from 'node:http';
+
+export type PlatformTrust = { kind: 'system' } | { kind: 'caFile'; caPem: string } | { kind: 'pinned'; fingerprint: string };
+
+/** Where the UI keeps the trust decisions (globalState), keyed by origin (`https://host:port`). */
+export interface TrustStore {
+  get(origin: string): PlatformTrust | undefined;
+  set(origin: string, trust: PlatformTrust): Promise<void>;
+}
+
+export interface CertificateProbe {
+  /** Whether the system CAs verify the certificate for this host name. */
+  trusted: boolean;
+  /** SHA-256 of the leaf certificate, `AA:BB:...`. */
+  fingerprint: string;
+  subject: string;
+  issuer: string;
+  validTo: string;
+  /** Why the system CAs refuse it (e.g. DEPTH_ZERO_SELF_SIGNED_CERT), when they do. */
+  reason?: string;
+}
+
+export type PlatformTrustErrorKind = 'untrusted' | 'pinMismatch';
+
+/** The platform's certificate is not trusted (or no longer matches the pin); carries what the UI shows the user. */
+export class PlatformTrustError extends Error {
+  override readonly name = 'PlatformTrustError';
+  constructor(
+    readonly kind: PlatformTrustErrorKind,
+    message: string,
+    readonly origin: string,
+    /** The fingerprint the server presented. */
+    readonly fingerprint: string | undefined,
+    /** The pinned fingerprint, for pinMismatch. */
+    readonly expectedFingerprint?: string,
+  ) {
+    super(message);
+  }
+}
+
+/** `https://host:port` of a URL, the key of a trust decision. Throws for anything but https. */
+export function originOf(url: string): string {
+  const parsed = new URL(url);
+  if (parsed.protocol !== 'https:') throw new Error(`The platform URL must use https: ${parsed.protocol}//${parsed.host}`);
+  return parsed.origin;
+}
+
+/** Uppercase hex without separators, so `aa:bb`, `AABB` and `AA BB` compare equal. */
+export function normaliseFingerprint(fingerprint: string): string {
+  return fingerprint.replace(/[^0-9a-f]/gi, '').toUpperCase();
+}
+
+/** `AA:BB:...`, the form browsers and openssl show. */
+export function formatFingerprint(fingerprint: string): string {
+  return (normaliseFingerprint(fingerprint).match(/../g) ?? []).join(':');
+}
+
+export function fingerprintsEqual(a: string, b: string): boolean {
+  const left = normaliseFingerprint(a);
+  // A SHA-256 has 64 hex digits; anything shorter must never match by accident (e.g. an empty pin).
+  return left.length === 64 && left === normaliseFingerprint(b);
+}
+
+function describeName(name: PeerCertificate['subject'] | undefined): string {
+  if (!name) return '';
+  const parts: string[] = [];
+  for (const key of ['CN', 'O', 'OU', 'C'] as const) {
+    const value = name[key];
+    if (value !== undefined) parts.push(`${key}=${Array.isArray(value) ? value.join('+') : value}`);
+  }
+  return parts.join(', ');
+}
+
+/** The host name for SNI: none for IP addresses (TLS forbids IP SNI). */
+function serverNameFor(host: string): string | undefined {
+  return isIP(host) === 0 ? host : undefined;
+}
+
+function hostOf(url: URL): string {
+  // URL keeps IPv6 literals in brackets; sockets want them bare.
+  return url.hostname.replace(/^\[(.*)\]$/, '$1');
+}
+
+function portOf(url: URL): number {
+  return url.port === '' ? 443 : Number(url.port);
+}
+
+/**
+ * Reads the platform's certificate without trusting it, so the UI can show its fingerprint. The probe connection
+ * skips verification only to *read* the certificate: it sends no request and no credentials, and is closed at
+ * once; `trusted` reports what the system CAs (and the host name check) say about it.
+ */
+export function probePlatformCertificate(url: string, timeoutMs = 10_000): Promise<CertificateProbe> {
+  const parsed = new URL(originOf(url));
+  const host = hostOf(parsed);
+  return new Promise<CertificateProbe>((resolve, reject) => {
+    const socket = tlsConnect({ host, port: portOf(parsed), servername: serverNameFor(host), rejectUnauthorized: false });
+    const timer = setTimeout(() => socket.destroy(new Error(`${parsed.origin} did not complete a TLS handshake within ${timeoutMs / 1000} s.`)), timeoutMs);
+    socket.once('secureConnect', () => {
+      clearTimeout(timer);
+      const cert = socket.getPeerCertificate();
+      const identityError: Error | undefined = socket.authorized ? checkServerIdentity(host, cert) : undefined;
+      const reason = socket.authorized ? identityError?.message : String(socket.authorizationError);
+      socket.destroy();
+      resolve({
+        trusted: socket.authorized && identityError === undefined,
+        fingerprint: cert.fingerprint256,
+        subject: describeName(cert.subject),
+        issuer: describeName(cert.issuer),
+        validTo: cert.valid_to,
+        ...(reason ? { reason } : {}),
+      });
+    });
+    socket.once('error', (err: Error) => {
+      clearTimeout(timer);
+      reject(new Error(`Cannot reach ${parsed.origin}: ${err.message}`));
+    });
+  });
+}
+
+/**
+ * The trust to use for a platform: the stored decision for its origin, else the system CAs when they verify the
+ * certificate, else what the user decides after seeing the certificate (`decide` shows the fingerprint and returns
+ * a pin or a CA file, or undefined to refuse). A new decision is stored, so the user is asked once per origin.
+ * A certificate that later changes under a pin is refused when connecting (see PinnedAgent), not here.
+ */
+export async function resolvePlatformTrust(
+  url: string,
+  store: TrustStore,
+  decide: (probe: CertificateProbe, origin: string) => Promise<PlatformTrust | undefined>,
+): Promise<PlatformTrust> {
+  const origin = originOf(url);
+  const stored = store.get(origin);
+  if (stored) return stored;
+  const probe = await probePlatformCertificate(origin);
+  const trust = probe.trusted ? ({ kind: 'system' } as const) : await decide(probe, origin);
+  if (!trust) {
+    throw new PlatformTrustError('untrusted', `The certificate of ${origin} (SHA-256 ${probe.fingerprint}) was not trusted; nothing was downloaded or sent.`, origin, probe.fingerprint);
+  }
+  await store.set(origin, trust);
+  return trust;
+}
+
+/**
+ * An agent that accepts exactly one leaf certificate. Chain verification cannot accept a self-signed certificate
+ * (OpenSSL rejects it before `checkServerIdentity` runs), so this agent completes the handshake itself, compares
+ * the peer's SHA-256 fingerprint with the pin, and only then hands the socket to the HTTP layer: no request byte
+ * (headers, cookies, credentials) is written before the pin matched. Why this is safe: the TLS handshake proves
+ * the server holds the private key of the certificate it presented, and the pin names that certificate exactly,
+ * which is stronger than CA plus host name (a CA can issue another certificate for the host; nobody can forge
+ * this one). The host name is not checked under a pin on purpose: self-signed platform certificates are usually
+ * generated for an internal address that differs from the one users type, and the pin is stored per origin, so it
+ * is only ever applied to the origin where the user accepted it.
+ */
+class PinnedAgent extends Agent {
+  constructor(
+    private readonly pin: string,
+    options: AgentOptions,
+  ) {
+    super(options);
+  }
+
+  override createConnection(options: ClientRequestArgs, callback?: (err: Error | null, stream: Duplex) => void): Duplex | null | undefined {
+    const host = String(options.host ?? options.hostname ?? 'localhost').replace(/^\[(.*)\]$/, '$1');
+    const port = Number(options.port ?? 443);
+    const origin = `https://${isIP(host) === 6 ? `[${host}]` : host}${port === 443 ? '' : `:${port}`}`;
+    const socket: TLSSocket = tlsConnect({
+      host,
+      port,
+      servername: serverNameFor(host),
+      // Chain verification is replaced by the exact fingerprint comparison below, for this agent only.
+      rejectUnauthorized: false,
+      ...(options.timeout === undefined ? {} : { timeout: options.timeout }),
+    });
+    let settled = false;
+    const finish = (err: Error | null): void => {
+      if (settled) return;
+      settled = true;
+      if (err) socket.destroy();
+      callback?.(err, socket);
+    };
+    socket.once('secureConnect', () => {
+      const presented = socket.getPeerCertificate().fingerprint256;
+      if (fingerprintsEqual(presented, this.pin)) {
+        finish(null);
+        return;
+      }
+      finish(pinMismatchError(origin, presented, this.pin));
+    });
+    socket.once('error', (err: Error) => finish(err));
+    return undefined;
+  }
+}
+
+function pinMismatchError(origin: string, presented: string, pinned: string): PlatformTrustError {
+  return new PlatformTrustError(
+    'pinMismatch',
+    `The certificate of ${origin} has changed: it now has SHA-256 fingerprint ${formatFingerprint(presented)}, but you trusted ${formatFingerprint(pinned)}. ` +
+      'Refusing to connect. If the platform renewed its certificate, check the new fingerprint with your administrator and trust it again.',
+    origin,
+    formatFingerprint(presented),
+    formatFingerprint(pinned),
+  );
+}
+
+/** An https.Agent that verifies the platform by `trust`. Reuse one agent per trust (keep-alive). */
+export function httpsAgentFor(trust: PlatformTrust): Agent {
+  const base: AgentOptions = { keepAlive: true, maxSockets: 8 };
+  switch (trust.kind) {
+    case 'system':
+      return new Agent(base);
+    case 'caFile':
+      // The picked CA is added to the system roots (not instead of them), and the host name is checked as usual.
+      return new Agent({ ...base, ca: [...rootCertificates, trust.caPem] });
+    case 'pinned':
+      return new PinnedAgent(trust.fingerprint, base);
+  }
+}
+
+const TLS_REFUSALS: Record<string, string> = {
+  DEPTH_ZERO_SELF_SIGNED_CERT: 'it is self-signed',
+  SELF_SIGNED_CERT_IN_CHAIN: 'its chain ends in a CA that is not trusted',
+  UNABLE_TO_VERIFY_LEAF_SIGNATURE: 'its issuer is not trusted',
+  UNABLE_TO_GET_ISSUER_CERT_LOCALLY: 'its issuer is not trusted',
+  UNABLE_TO_GET_ISSUER_CERT: 'its issuer is not trusted',
+  CERT_HAS_EXPIRED: 'it has expired',
+  ERR_TLS_CERT_ALTNAME_INVALID: 'it was issued for another host name',
+};
+
+/** Turns a TLS refusal into a PlatformTrustError that tells the user what to do; other errors pass through. */
+function explainTlsError(err: Error, origin: string): Error {
+  if (err instanceof PlatformTrustError) return err;
+  const code = (err as { code?: unknown }).code;
+  if (typeof code === 'string' && TLS_REFUSALS[code] !== undefined) {
+    return new PlatformTrustError(
+      'untrusted',
+      `The certificate of ${origin} is not trusted: ${TLS_REFUSALS[code]} (${code}). Trust its SHA-256 fingerprint or pick the CA file that signed it.`,
+      origin,
+      undefined,
+    );
+  }
+  return err;
+}
+
+export interface PlatformRequestOptions {
+  method?: string;
+  headers?: Record<string, string>;
+  signal?: AbortSignal;
+  /** An agent from httpsAgentFor(trust); one is made (and destroyed afterwards) when omitted. */
+  agent?: Agent;
+  timeoutMs?: number;
+}
+
+/** Opens a verified GET (or other method) to the platform and resolves with the response, body unread. */
+export function requestPlatform(url: string, trust: PlatformTrust, options: PlatformRequestOptions = {}): Promise<IncomingMessage> {
+  const origin = originOf(url);
+  const agent = options.agent ?? httpsAgentFor(trust);
+  const ownAgent = options.agent === undefined;
+  return new Promise<IncomingMessage>((resolve, reject) => {
+    const requestOptions: RequestOptions = { method: options.method ?? 'GET', headers: options.headers, agent, signal: options.signal, timeout: options.timeoutMs ?? 30_000 };
+    const req = httpsRequest(url, requestOptions, (res) => {
+      if (ownAgent) res.once('close', () => agent.destroy());
+      resolve(res);
+    });
+    req.once('timeout', () => req.destroy(new Error(`${origin} did not answer within ${(options.timeoutMs ?? 30_000) / 1000} s.`)));
+    req.once('error', (err) => {
+      if (ownAgent) agent.destroy();
+      reject(explainTlsError(err, origin));
+    });
+    req.end();
+  });
+}
+
+export interface DownloadResult {
+  bytes: number;
+}
+
+/**
+ * Downloads `url` to `dest` atomically: into a temporary file beside it, renamed over `dest` only when complete,
+ * so an interrupted download never leaves a half-written file that looks usable. Follows same-origin redirects
+ * only (the trust belongs to this origin). `mode` is applied before the rename.
+ */
+export async function downloadFile(url: string, trust: PlatformTrust, dest: string, signal?: AbortSignal, mode?: number): Promise<DownloadResult> {
+  const agent = httpsAgentFor(trust);
+  const temp = `${dest}.${randomBytes(4).toString('hex')}.partial`;
+  try {
+    let current = url;
+    for (let redirects = 0; ; redirects++) {
+      const res = await requestPlatform(current, trust, { agent, signal });
+      const status = res.statusCode ?? 0;
+      if (status >= 300 && status < 400 && res.headers.location && redirects < 3) {
+        res.resume();
+        const next = new URL(res.headers.location, current);
+        if (next.origin !== originOf(url)) throw new Error(`${originOf(url)} redirected the download to another origin (${next.origin}); refusing to follow.`);
+        current = next.toString();
+        continue;
+      }
+      if (status !== 200) {
+        res.resume();
+        throw new Error(`Download of ${current} failed: the platform answered ${status} ${res.statusMessage ?? ''}`.trim());
+      }
+      let bytes = 0;
+      res.on('data', (chunk: Buffer) => (bytes += chunk.length));
+      await pipeline(res, createWriteStream(temp, { mode: 0o600 }), { signal });
+      if (mode !== undefined) await chmod(temp, mode);
+      await rename(temp, dest);
+      return { bytes };
+    }
+  } catch (err) {
+    await rm(temp, { force: true });
+    throw err;
+  } finally {
+    agent.destroy();
+  }
+}
