@@ -33,7 +33,9 @@ export default tseslint.config(
     rules: { 'no-console': 'off' },
   },
   {
+    // Build and setup scripts are plain Node programs.
     files: ['**/*.mjs'],
     ...tseslint.configs.disableTypeChecked,
+    languageOptions: { ...tseslint.configs.disableTypeChecked.languageOptions, globals: { process: 'readonly', console: 'readonly', Buffer: 'readonly', URL: 'readonly', URLSearchParams: 'readonly' } },
   },
 );

@@ -1,4 +1,3 @@
-/* global process */
 // Where the project's own tools live, and how each is provisioned when missing. Everything goes under .tools/
 // (git-ignored), so a fresh clone sets itself up and a second run is instant.
 import { execFileSync } from 'node:child_process';
@@ -132,8 +131,11 @@ export function codeServerReady() {
 
 /** The environment for running npm and code-server under Node 24 (node-gyp compiles against Node 24's headers). */
 export function node24Env(base = process.env) {
+  // Drop what an outer `npm run` exported (npm_config_user_agent names the outer Node, and code-server's postinstall
+  // checks it; npm_config_* would also override the inner npm's configuration).
+  const env = Object.fromEntries(Object.entries(base).filter(([key]) => !/^npm_/i.test(key)));
   return {
-    ...base,
+    ...env,
     PATH: `${dirname(node24)}:${base.PATH ?? ''}`,
     npm_config_nodedir: node24Dir,
   };

@@ -1,5 +1,4 @@
 #!/usr/bin/env node
-/* global process, console, Buffer, URL, URLSearchParams */
 /* eslint-disable no-console -- a command-line tool: printing is its output */
 // The simulator's stand-in for ACP's `violet` packaging CLI. The platform serves this file with its own CA
 // certificate pasted in (below), so pushes verify TLS against the simulated platform and nothing else.

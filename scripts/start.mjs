@@ -1,0 +1,25 @@
+// npm start: setup (npm packages, Node 24, code-server) -> build and package the extension -> the ACP simulator and
+// code-server with the extension installed (test/e2e/serve.ts, through tsx). Stays in the foreground; Ctrl-C stops
+// everything. PORT (default 8080) picks code-server's port on 127.0.0.1.
+import { execFileSync, spawn } from 'node:child_process';
+import { mkdirSync } from 'node:fs';
+import { join } from 'node:path';
+import { setup } from './setup.mjs';
+import { repoRoot } from './lib/tools.mjs';
+
+try {
+  setup('start');
+  console.log('start: building and packaging the extension');
+  mkdirSync(join(repoRoot, 'dist-vsix'), { recursive: true }); // vsce -o does not create the folder
+  execFileSync('npm', ['run', '--silent', 'package'], { cwd: repoRoot, stdio: ['ignore', 'ignore', 'inherit'] });
+} catch (e) {
+  console.error(`start failed: ${e instanceof Error ? e.message : String(e)}`);
+  process.exit(1);
+}
+
+const tsx = join(repoRoot, 'node_modules', '.bin', 'tsx');
+const child = spawn(tsx, [join(repoRoot, 'test', 'e2e', 'serve.ts')], { cwd: repoRoot, stdio: 'inherit' });
+// Ctrl-C reaches the child too (same process group); forward other stops and wait for it to clean up.
+process.on('SIGINT', () => child.kill('SIGINT'));
+process.on('SIGTERM', () => child.kill('SIGTERM'));
+child.on('exit', (code, signal) => process.exit(code ?? (signal ? 1 : 0)));
