@@ -1,0 +1,250 @@
+// `npm run bench`: benchmarks of DeepFlow for ACP, as medians over several runs (no pass/fail thresholds).
+//   1. activation time as VS Code reports it (code-server + Chromium, one window reload per run);
+//   2. bundle size (production build) and .vsix size;
+//   3. simulator API requests for one activation (window load until 2 s without a request);
+//   4. the status read the view shows, the extension's way vs the kubectl way, at 3 and at 5,000 nodes.
+// Writes bench-results/latest.json. Environment: BENCH_RUNS (default 5), BENCH_SKIP_VSCODE=1 (skip part 1 and 3).
+import { mkdirSync, mkdtempSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { cpus, loadavg, tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { readDeepflowStatus } from '../src/acp/deepflowStatus';
+import { startActivationSession, type ActivationRun } from './bench/activation';
+import { allReady, clientFor, installDeepflow, readerFor } from './bench/install';
+import { repoRoot } from './bench/paths';
+import type { ReadReport } from './bench/readStatusChild';
+import { startSimProcess, type SimProcess } from './bench/simProcess';
+import { extensionReads, kubectlReads, type KubectlReport } from './bench/statusReads';
+import { bytes, describeError, mib, ms, onCleanup, run, runCleanups, series, sleep, type Series } from './bench/util';
+
+const RUNS = Math.max(1, Number(process.env.BENCH_RUNS ?? '5') || 5);
+const SKIP_VSCODE = process.env.BENCH_SKIP_VSCODE === '1';
+const BIG_CLUSTER = 5000;
+
+interface ReadComparison {
+  nodes: number;
+  extension: {
+    coldMs: Series;
+    coldRequests: Series;
+    warmMs: Series;
+    warmRequests: Series;
+    memory: ReadReport['memory'];
+  };
+  kubectl: { wallMs: Series; requests: Series; parallelMs: Series; coldCacheRequests: number; coldCacheMs: number; peakRssPerProcess?: number };
+  /** kubectl (one after another) wall time median / extension wall time median. */
+  ratioVsCold: number;
+  ratioVsWarm: number;
+  /** kubectl (7 at once) wall time median / extension (new client) wall time median. */
+  ratioParallelVsCold: number;
+  agentDetail: string;
+}
+
+interface Results {
+  date: string;
+  runs: number;
+  machine: { cpus: number; node: string; loadavgStart: number[]; loadavgEnd?: number[] };
+  sizes?: { bundleBytes: number; vsixBytes: number; packageMs: number };
+  activation?: {
+    vscodeActivationMs: Series;
+    selfReportedMs?: Series;
+    requests: Series;
+    loadToTreeMs: Series;
+    runs: ActivationRun[];
+  };
+  reads: ReadComparison[];
+  errors: string[];
+}
+
+function section(title: string): void {
+  console.log(`\n== ${title}`);
+}
+
+function table(rows: [string, string, string][]): void {
+  const w0 = Math.max(...rows.map((r) => r[0].length));
+  const w1 = Math.max(...rows.map((r) => r[1].length));
+  for (const [a, b, c] of rows) console.log(`  ${a.padEnd(w0)}  ${b.padEnd(w1)}  ${c}`);
+}
+
+function nStr(s: Series): string {
+  return `n=${s.n}`;
+}
+
+function range(s: Series, fmt: (v: number) => string): string {
+  return `n=${s.n}, ${fmt(s.min)} … ${fmt(s.max)}`;
+}
+
+async function measureSizes(): Promise<NonNullable<Results['sizes']>> {
+  mkdirSync(join(repoRoot, 'dist-vsix'), { recursive: true }); // vsce -o does not create the folder
+  const result = await run('npm', ['run', '--silent', 'package'], { cwd: repoRoot, timeoutMs: 300_000 });
+  if (result.code !== 0) throw new Error(`npm run package failed (${result.code}):\n${result.stdout}${result.stderr}`);
+  return {
+    bundleBytes: statSync(join(repoRoot, 'dist', 'extension.js')).size,
+    vsixBytes: statSync(join(repoRoot, 'dist-vsix', 'deepflow-acp.vsix')).size,
+    packageMs: result.ms,
+  };
+}
+
+async function compareReads(sim: SimProcess, workDir: string, nodes: number): Promise<ReadComparison> {
+  const ext = await extensionReads(sim, RUNS);
+  const kc: KubectlReport = await kubectlReads(sim, workDir, RUNS);
+  const extension = {
+    coldMs: series(ext.coldMs),
+    coldRequests: series(ext.coldRequests),
+    warmMs: series(ext.warmMs),
+    warmRequests: series(ext.warmRequests),
+    memory: ext.memory,
+  };
+  const kubectl = { ...kc, wallMs: series(kc.wallMs), requests: series(kc.requests), parallelMs: series(kc.parallelMs) };
+  return {
+    nodes,
+    extension,
+    kubectl,
+    ratioVsCold: kubectl.wallMs.median / extension.coldMs.median,
+    ratioVsWarm: kubectl.wallMs.median / extension.warmMs.median,
+    ratioParallelVsCold: kubectl.parallelMs.median / extension.coldMs.median,
+    agentDetail: ext.details.find((d) => d.startsWith('deepflow-agent')) ?? '?',
+  };
+}
+
+async function waitForAgents(sim: SimProcess, nodes: number): Promise<void> {
+  const client = clientFor(sim.kubeconfig);
+  const reader = readerFor(() => client);
+  const deadline = Date.now() + 180_000;
+  for (;;) {
+    const status = await readDeepflowStatus(reader);
+    const agent = status.components.find((c) => c.spec.name === 'deepflow-agent');
+    if (allReady(status) && agent?.desired === nodes) return;
+    if (Date.now() > deadline) throw new Error(`the agent DaemonSet did not reach ${nodes}/${nodes} ready: ${agent?.detail ?? 'missing'}`);
+    await sleep(1000);
+  }
+}
+
+function printReads(r: ReadComparison): void {
+  section(`DeepFlow status read at ${r.nodes} nodes (agent ${r.agentDetail}), extension vs kubectl 1.33`);
+  const e = r.extension;
+  const k = r.kubectl;
+  table([
+    ['extension, new client (as on activation)', ms(e.coldMs.median), `${range(e.coldMs, ms)}; ${e.coldRequests.median} requests (discovery included)`],
+    ['extension, reused client (as on Refresh)', ms(e.warmMs.median), `${range(e.warmMs, ms)}; ${e.warmRequests.median} requests`],
+    ['kubectl, 7 `get -o json` one after another', ms(k.wallMs.median), `${range(k.wallMs, ms)}; ${k.requests.median} requests (discovery cache warm; cold cache: ${k.coldCacheRequests} requests, ${ms(k.coldCacheMs)})`],
+    ['kubectl, the same 7 started at once', ms(k.parallelMs.median), range(k.parallelMs, ms)],
+    ['ratio kubectl one-by-one / extension, new client', `${r.ratioVsCold.toFixed(1)}×`, 'wall-time medians'],
+    ['ratio kubectl one-by-one / extension, reused client', `${r.ratioVsWarm.toFixed(1)}×`, 'wall-time medians'],
+    ['ratio kubectl 7-at-once / extension, new client', `${r.ratioParallelVsCold.toFixed(1)}×`, 'wall-time medians'],
+  ]);
+  console.log('  (the extension makes its 7 reads in parallel in one warm process; each kubectl is a process of its own)');
+  const m = e.memory;
+  console.log('  memory (extension-host equivalent: the read in its own Node 20 process, first read, result kept):');
+  table([
+    ['    heap used: before → after the read', `${mib(m.baselineHeapUsed)} → ${mib(m.afterReadHeapUsed)}`, `delta ${mib(m.afterReadHeapUsed - m.baselineHeapUsed)} (no GC in between)`],
+    ['    heap retained after GC', mib(m.retainedHeapUsed), `delta ${mib(m.retainedHeapUsed - m.baselineHeapUsed)} over the baseline`],
+    ['    RSS: before → after the read', `${mib(m.baselineRss)} → ${mib(m.afterReadRss)}`, `peak RSS of the process ${mib(m.peakRss)} (includes tsx and all ${RUNS * 2} reads)`],
+    ['    kubectl, peak RSS of one process', k.peakRssPerProcess === undefined ? 'n/a' : mib(k.peakRssPerProcess), 'largest of the 7 processes of one read (GNU time %M)'],
+  ]);
+}
+
+async function main(): Promise<void> {
+  const results: Results = {
+    date: new Date().toISOString(),
+    runs: RUNS,
+    machine: { cpus: cpus().length, node: process.version, loadavgStart: loadavg() },
+    reads: [],
+    errors: [],
+  };
+  const started = Date.now();
+  const workDir = mkdtempSync(join(tmpdir(), 'deepflow-bench-'));
+  onCleanup('work dir', () => rmSync(workDir, { recursive: true, force: true, maxRetries: 3 }));
+  console.log(`DeepFlow for ACP benchmarks: medians over ${RUNS} runs; ${cpus().length} CPUs, Node ${process.version}, load average ${loadavg().map((l) => l.toFixed(1)).join(' ')}`);
+
+  console.log('packaging (production build + vsce package) …');
+  results.sizes = await measureSizes();
+
+  console.log('starting the ACP simulator and installing DeepFlow (violet pushes, then the guide\'s objects) …');
+  const sim = await startSimProcess(join(workDir, 'sim'), { timeScale: 0.05 });
+  await installDeepflow(sim.info, sim.kubeconfig, join(workDir, 'install'));
+
+  if (!SKIP_VSCODE) {
+    try {
+      console.log(`starting code-server with the .vsix and Chromium; ${RUNS} window loads …`);
+      const session = await startActivationSession(join(repoRoot, 'dist-vsix', 'deepflow-acp.vsix'), sim, 'bench-activation');
+      try {
+        const runs: ActivationRun[] = [];
+        for (let i = 0; i < RUNS; i++) {
+          const r = await session.run(i);
+          console.log(`  run ${i + 1}: VS Code says ${ms(r.vscodeActivationMs)}, ${r.requests} requests, tree after ${ms(r.loadToTreeMs)}`);
+          runs.push(r);
+        }
+        const self = runs.map((r) => r.selfReportedMs).filter((v): v is number => v !== undefined);
+        results.activation = {
+          vscodeActivationMs: series(runs.map((r) => r.vscodeActivationMs)),
+          selfReportedMs: self.length > 0 ? series(self) : undefined,
+          requests: series(runs.map((r) => r.requests)),
+          loadToTreeMs: series(runs.map((r) => r.loadToTreeMs)),
+          runs,
+        };
+      } finally {
+        await session.stop();
+      }
+    } catch (e) {
+      results.errors.push(`activation: ${describeError(e)}`);
+      console.error(`activation benchmark failed: ${describeError(e)}`);
+    }
+  }
+
+  console.log('status reads at 3 nodes …');
+  results.reads.push(await compareReads(sim, workDir, 3));
+  console.log(`growing the cluster to ${BIG_CLUSTER} nodes …`);
+  await sim.setNodes(BIG_CLUSTER);
+  await waitForAgents(sim, BIG_CLUSTER);
+  console.log(`status reads at ${BIG_CLUSTER} nodes …`);
+  results.reads.push(await compareReads(sim, workDir, BIG_CLUSTER));
+  await sim.stop();
+  results.machine.loadavgEnd = loadavg();
+
+  // The report.
+  if (results.sizes) {
+    section('Size (production build; deterministic, n=1)');
+    table([
+      ['bundle dist/extension.js', bytes(results.sizes.bundleBytes), 'esbuild --production, minified'],
+      ['package dist-vsix/deepflow-acp.vsix', bytes(results.sizes.vsixBytes), `npm run package took ${ms(results.sizes.packageMs)}`],
+    ]);
+  }
+  const a = results.activation;
+  if (a) {
+    section('Activation in a real VS Code (code-server 4.139 / VS Code 1.139, headless Chromium; one window reload per run)');
+    table([
+      ['activation time, as VS Code reports it', ms(a.vscodeActivationMs.median), `${range(a.vscodeActivationMs, ms)}; "Developer: Show Running Extensions" (code loading + activate())`],
+      ...(a.selfReportedMs ? [['time inside activate(), from the extension log', ms(a.selfReportedMs.median), range(a.selfReportedMs, ms)] as [string, string, string]] : []),
+      ['simulator API requests per activation', String(a.requests.median), `${nStr(a.requests)}; window load until the tree shows and 2 s pass without a request`],
+      ['window load → tree rendered (informational)', ms(a.loadToTreeMs.median), range(a.loadToTreeMs, ms)],
+    ]);
+  } else if (SKIP_VSCODE) {
+    section('Activation: skipped (BENCH_SKIP_VSCODE=1)');
+  }
+  for (const r of results.reads) printReads(r);
+  if (results.errors.length > 0) {
+    section('Errors');
+    for (const e of results.errors) console.log(`  ${e}`);
+  }
+  const out = join(repoRoot, 'bench-results', 'latest.json');
+  mkdirSync(join(repoRoot, 'bench-results'), { recursive: true });
+  writeFileSync(out, `${JSON.stringify(results, null, 2)}\n`);
+  console.log(`\nload average at the end ${loadavg().map((l) => l.toFixed(1)).join(' ')}; total ${ms(Date.now() - started)}; wrote ${out}`);
+  if (results.errors.length > 0) process.exitCode = 1;
+}
+
+let interrupted = false;
+for (const signal of ['SIGINT', 'SIGTERM'] as const) {
+  process.on(signal, () => {
+    if (interrupted) return;
+    interrupted = true;
+    console.error(`\n${signal}: stopping code-server, Chromium and the simulator`);
+    void runCleanups().finally(() => process.exit(130));
+  });
+}
+
+main()
+  .catch((e: unknown) => {
+    console.error(e instanceof Error ? (e.stack ?? e.message) : String(e));
+    process.exitCode = 1;
+  })
+  .finally(() => runCleanups());
