@@ -1,7 +1,7 @@
 // Starts a real VS Code server (code-server from npm, under Node 24) in a throw-away home, with the extension
 // installed. See /work/shared/REAL-VSCODE-TESTING.md for the facts this relies on.
 import { execFile, spawn, type ChildProcess } from 'node:child_process';
-import { cpSync, createWriteStream, existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { cpSync, createWriteStream, existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { get } from 'node:http';
 import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
@@ -30,7 +30,19 @@ export interface CodeServerOptions {
   keep?: boolean;
   /** Extra environment for the server. */
   env?: Record<string, string>;
+  /** User settings to start with; merged over `quietWorkbenchSettings`. */
+  userSettings?: Record<string, unknown>;
 }
+
+/**
+ * A workbench without prompts that have nothing to do with the extension: the workspace may sit inside this git
+ * repository (npm start), and the built-in chat side bar costs CPU on a 2-core machine.
+ */
+export const quietWorkbenchSettings: Readonly<Record<string, unknown>> = {
+  'git.openRepositoryInParentFolders': 'never',
+  'chat.disableAIFeatures': true,
+  'workbench.secondarySideBar.defaultVisibility': 'hidden',
+};
 
 export interface CodeServer {
   readonly port: number;
@@ -125,7 +137,9 @@ export async function startCodeServer(options: CodeServerOptions = {}): Promise<
   const userDataDir = join(root, 'user-data');
   const extensionsDir = join(root, 'extensions');
   const workspace = options.workspace ?? join(root, 'workspace');
-  for (const dir of [join(root, 'home'), join(root, 'tmp'), userDataDir, extensionsDir, workspace]) mkdirSync(dir, { recursive: true });
+  for (const dir of [join(root, 'home'), join(root, 'tmp'), join(userDataDir, 'User'), extensionsDir, workspace]) mkdirSync(dir, { recursive: true });
+  const settings = { ...quietWorkbenchSettings, ...options.userSettings };
+  writeFileSync(join(userDataDir, 'User', 'settings.json'), `${JSON.stringify(settings, null, 2)}\n`);
   const env = serverEnv(root, options);
   try {
     if (options.extension) await installExtension(options.extension, { userDataDir, extensionsDir }, env);
