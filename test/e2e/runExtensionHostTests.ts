@@ -8,6 +8,7 @@ import { startCodeServer, type CodeServer } from './codeServer';
 import { repoRoot, resultsDir } from './paths';
 import { startE2eCluster, type E2eCluster } from './simulator';
 import { launchBrowser, saveArtifacts, type Browser } from './workbench';
+import { ensureKubectl133 } from '../../scripts/lib/tools.mjs';
 
 const TIMEOUT_MS = Number(process.env.DEEPFLOW_EXTHOST_TIMEOUT_MS ?? 300_000);
 
@@ -44,7 +45,8 @@ async function main(): Promise<number> {
   let code = 1;
   try {
     cluster = await startE2eCluster();
-    server = await startCodeServer({ kubeconfig: cluster.kubeconfig, smokeTestDriver: true });
+    // The suites check what the extension did with the real kubectl, as a user would.
+    server = await startCodeServer({ kubeconfig: cluster.kubeconfig, smokeTestDriver: true, env: { DEEPFLOW_TEST_KUBECTL: ensureKubectl133() } });
     browser = await launchBrowser();
     const { page } = browser;
     let resolveExit: (code: number) => void = () => undefined;
