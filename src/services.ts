@@ -4,6 +4,9 @@ import { readDeepflowStatus } from './acp/deepflowStatus';
 import { Redactor } from './acp/redact';
 import { ClusterConnection } from './cluster/connection';
 import { SettingsHub } from './config';
+import { AnswerMemory, MementoPushLedger } from './commands/install/state';
+import { PlatformSecrets } from './commands/secrets';
+import { MementoTrustStore } from './commands/trustStore';
 import { DeepflowLog } from './log';
 import type { ComponentsTreeProvider } from './views/componentsTree';
 
@@ -20,6 +23,14 @@ export interface Services {
   readonly log: DeepflowLog;
   readonly settings: SettingsHub;
   readonly cluster: ClusterConnection;
+  /** Platform passwords and tokens, in SecretStorage only (and only when the user agreed). */
+  readonly secrets: PlatformSecrets;
+  /** Trust decisions for self-signed platforms, per origin (globalState); shared with the Grafana proxy later. */
+  readonly trustStore: MementoTrustStore;
+  /** The violet pushes this extension made (globalState). */
+  readonly pushLedger: MementoPushLedger;
+  /** The install's last answers, never secrets (globalState). */
+  readonly answers: AnswerMemory;
   /** Reads the DeepFlow status of the current cluster. */
   readStatus(): Promise<DeepflowStatus>;
   readonly api: DeepflowApi;
@@ -29,7 +40,8 @@ export interface Services {
 
 /** The composition root. The log comes first, so everything after it can report. */
 export function createServices(context: vscode.ExtensionContext): Services {
-  const log = new DeepflowLog(new Redactor());
+  const redactor = new Redactor();
+  const log = new DeepflowLog(redactor);
   const settings = new SettingsHub();
   context.subscriptions.push(log, settings);
   const { version } = context.extension.packageJSON as { version: string };
@@ -41,5 +53,9 @@ export function createServices(context: vscode.ExtensionContext): Services {
       (await cluster.currentClient().list({ apiVersion, kind, namespace }, { labelSelector })).items,
   };
   const readStatus = (): Promise<DeepflowStatus> => readDeepflowStatus(reader);
-  return { version, log, settings, cluster, readStatus, api: { version, readStatus } };
+  const secrets = new PlatformSecrets(context.secrets, redactor);
+  const trustStore = new MementoTrustStore(context.globalState);
+  const pushLedger = new MementoPushLedger(context.globalState);
+  const answers = new AnswerMemory(context.globalState);
+  return { version, log, settings, cluster, secrets, trustStore, pushLedger, answers, readStatus, api: { version, readStatus } };
 }

@@ -1,6 +1,15 @@
 import * as vscode from 'vscode';
 import type { Services } from '../services';
 import { guarded } from './runCommand';
+import {
+  deepflowCommand,
+  downloadVioletCommand,
+  installAllCommand,
+  nfsPluginCommand,
+  pushArtifactsCommand,
+  storageClassCommand,
+  uninstallCommand,
+} from './install/installCommands';
 
 type Handler = (...args: unknown[]) => unknown;
 
@@ -10,6 +19,13 @@ export function registerCommands(context: vscode.ExtensionContext, services: Ser
     'deepflow.cluster.selectContext': () => selectContext(services),
     'deepflow.components.refresh': () => services.componentsTree?.refresh(),
     'deepflow.log.show': () => services.log.show(),
+    'deepflow.install.downloadViolet': () => downloadVioletCommand(services, context),
+    'deepflow.install.pushArtifacts': () => pushArtifactsCommand(services, context),
+    'deepflow.install.nfsPlugin': () => nfsPluginCommand(services, context),
+    'deepflow.install.storageClass': () => storageClassCommand(services, context),
+    'deepflow.install.deepflow': () => deepflowCommand(services, context),
+    'deepflow.install.all': () => installAllCommand(services, context),
+    'deepflow.uninstall': () => uninstallCommand(services),
   };
   for (const [id, handler] of Object.entries(handlers)) {
     context.subscriptions.push(vscode.commands.registerCommand(id, guarded(services.log, id, handler)));

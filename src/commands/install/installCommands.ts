@@ -1,0 +1,301 @@
+/**
+ * The install commands: each asks only what its steps need (prompts.ts), checks the cluster (preflight) and the
+ * platform's certificate, then hands the steps to the runner under a cancellable progress notification.
+ */
+import * as vscode from 'vscode';
+import { grafanaRootPath, type DeepflowInput } from '../../acp/deepflowValues';
+import { defaultNfsStorageClassName } from '../../acp/manifests';
+import type { PlatformCredentials } from '../../acp/violet';
+import { validateClusterName } from '../../acp/validation';
+import type { ClusterClient } from '../../cluster';
+import {
+  buildInstallSteps,
+  deepflowStep,
+  describeUninstallPlan,
+  downloadVioletStep,
+  nfsPluginStep,
+  planUninstall,
+  pushArtifactsStep,
+  requiredAccess,
+  runInstall,
+  runPreflight,
+  runUninstall,
+  storageClassStep,
+  type InstallContext,
+  type InstallReport,
+  type InstallStep,
+  type PlatformPlan,
+  type RequiredAccess,
+} from '../../install';
+import type { Services } from '../../services';
+import { resolvePlatformTrust } from './platformTrustPrompt';
+import { promptFor, rememberable, type InstallAnswers, type PromptDefaults, type Topic } from './prompts';
+
+export const openGrafana = 'Open Grafana';
+
+function installDefaults(services: Services): PromptDefaults {
+  const config = vscode.workspace.getConfiguration('deepflow.install');
+  const read = (key: string): string | undefined => {
+    const value = config.get<string>(key, '').trim();
+    return value === '' ? undefined : value;
+  };
+  const contextName = services.cluster.contextName();
+  const cluster = contextName ? services.cluster.kubeconfig()?.context(contextName)?.cluster : undefined;
+  return {
+    settings: {
+      platformUrl: read('platformUrl'),
+      nfsServer: read('nfsServer'),
+      nfsPath: read('nfsPath'),
+      storageClass: read('storageClass'),
+      grafanaAdminUser: read('grafanaAdminUser'),
+      mysqlSize: read('mysqlSize'),
+      clickhousePathSize: read('clickhousePathSize'),
+      clickhouseStoragePathSize: read('clickhouseStoragePathSize'),
+    },
+    clusterName: cluster && validateClusterName(cluster) === undefined ? cluster : undefined,
+  };
+}
+
+async function ask(services: Services, topics: Topic[], title: string): Promise<InstallAnswers> {
+  // Every command works on the current context: without one, say so before asking anything.
+  services.cluster.currentClient();
+  const answers = await promptFor(topics, title, {
+    remembered: services.answers.get(),
+    defaults: installDefaults(services),
+    secrets: services.secrets,
+    redactor: services.log.redactor,
+  });
+  if (!answers) throw new vscode.CancellationError();
+  await services.answers.remember(rememberable(answers));
+  if (answers.platformUrl && answers.keepSecret) {
+    const origin = new URL(answers.platformUrl).origin;
+    if (answers.authKind === 'token' && answers.token) await services.secrets.store(origin, 'token', answers.token);
+    if (answers.authKind === 'password' && answers.password) await services.secrets.store(origin, 'password', answers.password, answers.username);
+  }
+  return answers;
+}
+
+function need<T>(value: T | undefined, what: string): T {
+  if (value === undefined) throw new Error(`Internal error: ${what} was not asked.`);
+  return value;
+}
+
+function credentialsOf(a: InstallAnswers): PlatformCredentials {
+  return a.authKind === 'token'
+    ? { kind: 'token', token: need(a.token, 'the token') }
+    : { kind: 'password', username: need(a.username, 'the username'), password: need(a.password, 'the password') };
+}
+
+function deepflowInputOf(a: InstallAnswers): DeepflowInput {
+  return {
+    chartVersion: need(a.chartVersion, 'the chart version'),
+    clusterName: need(a.clusterName, 'the cluster name'),
+    grafanaAdminUser: need(a.grafanaAdminUser, 'the Grafana user'),
+    grafanaAdminPassword: need(a.grafanaAdminPassword, 'the Grafana password'),
+    storageClass: need(a.storageClass, 'the storage class'),
+    mysqlSize: need(a.mysqlSize, 'the MySQL size'),
+    clickhousePathSize: need(a.clickhousePathSize, 'the ClickHouse size'),
+    clickhouseStoragePathSize: need(a.clickhouseStoragePathSize, 'the ClickHouse size'),
+  };
+}
+
+async function platformPlan(services: Services, url: string): Promise<PlatformPlan> {
+  return { url, trust: await resolvePlatformTrust(url, services.trustStore, services.log) };
+}
+
+/** Only the permissions the chosen steps use, so "Install NFS plugin" does not ask for Application rights. */
+function accessFor(steps: readonly InstallStep[]): RequiredAccess[] {
+  const resources = new Set<string>();
+  for (const step of steps) {
+    if (step.id === 'nfsPlugin') ['clusterplugininstances', 'appreleases'].forEach((r) => resources.add(r));
+    if (step.id === 'storageClass') resources.add('storageclasses');
+    if (step.id === 'deepflow') ['applications', 'ingresses', 'deployments', 'statefulsets', 'daemonsets'].forEach((r) => resources.add(r));
+  }
+  return requiredAccess.filter((a) => resources.has(a.resource));
+}
+
+/**
+ * Preflight before anything changes: stops with every problem (a missing right names its verb and resource), and
+ * asks the user to confirm the requested storage and read the warnings when DeepFlow itself is installed.
+ */
+async function preflight(services: Services, client: ClusterClient, steps: readonly InstallStep[], deepflow?: DeepflowInput): Promise<void> {
+  const access = accessFor(steps);
+  if (access.length === 0) return;
+  const result = await vscode.window.withProgress(
+    { location: vscode.ProgressLocation.Notification, title: `DeepFlow: checking ${client.contextName}`, cancellable: true },
+    async (_progress, token) => {
+      const abort = new AbortController();
+      token.onCancellationRequested(() => abort.abort());
+      const r = await runPreflight(client, { access, deepflow, signal: abort.signal });
+      if (token.isCancellationRequested) throw new vscode.CancellationError();
+      return r;
+    },
+  );
+  for (const warning of result.warnings) services.log.warn(`preflight: ${warning}`);
+  if (!result.ok) {
+    for (const problem of result.problems) services.log.error(`preflight: ${problem}`);
+    throw new Error(`The preflight check of ${client.contextName} failed: ${result.problems.join(' ')}`);
+  }
+  services.log.info(`preflight of ${client.contextName} passed`);
+  if (!deepflow || !result.storage) return;
+  const lines = [
+    `The chart requests ${result.storage.total} of storage class ${deepflow.storageClass}:`,
+    ...result.storage.items.map((i) => `• ${i.name}: ${i.size}`),
+    ...(result.warnings.length > 0 ? ['', 'Warnings:', ...result.warnings.map((w) => `• ${w}`)] : []),
+  ];
+  const go = 'Install';
+  const choice = await vscode.window.showInformationMessage(`Install DeepFlow on ${client.contextName}?`, { modal: true, detail: lines.join('\n') }, go);
+  if (choice !== go) throw new vscode.CancellationError();
+}
+
+/** Runs steps under a cancellable progress notification; the runner's texts become the progress messages. */
+async function runWithProgress(services: Services, context: vscode.ExtensionContext, client: ClusterClient, title: string, steps: InstallStep[]): Promise<InstallReport> {
+  return vscode.window.withProgress({ location: vscode.ProgressLocation.Notification, title, cancellable: true }, async (progress, token) => {
+    const abort = new AbortController();
+    const subscription = token.onCancellationRequested(() => abort.abort());
+    const ctx: InstallContext = {
+      client,
+      logger: services.log,
+      signal: abort.signal,
+      progress: (message) => progress.report({ message }),
+      confirm: async (question, detail) => {
+        const yes = 'Update';
+        return (await vscode.window.showWarningMessage(question, { modal: true, detail }, yes)) === yes;
+      },
+      timeouts: { waitMs: services.settings.current.waitTimeoutMs },
+      storageDir: context.globalStorageUri.fsPath,
+      pushLedger: services.pushLedger,
+      redactor: services.log.redactor,
+    };
+    try {
+      return await runInstall(steps, ctx);
+    } finally {
+      subscription.dispose();
+    }
+  });
+}
+
+/** Tells the user how the run ended; skipped steps are named. */
+function reportOutcome(services: Services, title: string, report: InstallReport, ready?: { cluster: string; platformUrl?: string }): void {
+  const skipped = report.steps.filter((s) => s.outcome === 'skipped').map((s) => s.title);
+  const skippedText = skipped.length > 0 ? ` Skipped, already done: ${skipped.join(', ')}.` : '';
+  services.componentsTree?.refresh();
+  if (report.status === 'cancelled') {
+    void vscode.window.showWarningMessage(`DeepFlow: ${title} was cancelled. Nothing was left half-applied; run it again to resume.`);
+    return;
+  }
+  if (report.status === 'declined') {
+    const declined = report.steps.find((s) => s.outcome === 'cancelled');
+    void vscode.window.showInformationMessage(`DeepFlow: ${declined?.detail ?? `${title} stopped.`}`);
+    return;
+  }
+  if (ready) {
+    const grafana = ready.platformUrl ? `${ready.platformUrl}${grafanaRootPath(ready.cluster)}/` : undefined;
+    const buttons = grafana ? [openGrafana] : [];
+    void vscode.window.showInformationMessage(`DeepFlow is ready on ${ready.cluster}.${skippedText}`, ...buttons).then(async (choice) => {
+      // The Grafana panel inside the editor is a later issue; until then Grafana opens in the browser.
+      if (choice === openGrafana && grafana) await vscode.env.openExternal(vscode.Uri.parse(grafana));
+    });
+    return;
+  }
+  void vscode.window.showInformationMessage(`DeepFlow: ${title} done.${skippedText}`);
+}
+
+async function execute(
+  services: Services,
+  context: vscode.ExtensionContext,
+  title: string,
+  steps: InstallStep[],
+  options: { deepflow?: DeepflowInput; platformUrl?: string } = {},
+): Promise<void> {
+  const client = services.cluster.currentClient();
+  await preflight(services, client, steps, options.deepflow);
+  services.log.info(`${title} on ${client.contextName}: ${steps.map((s) => s.title).join(', ')}`);
+  const report = await runWithProgress(services, context, client, `DeepFlow: ${title}`, steps);
+  reportOutcome(services, title, report, options.deepflow ? { cluster: options.deepflow.clusterName, platformUrl: options.platformUrl ?? services.answers.get().platformUrl } : undefined);
+}
+
+// ------------------------------------------------------------------------------------------------ the commands
+
+export async function downloadVioletCommand(services: Services, context: vscode.ExtensionContext): Promise<void> {
+  const title = 'Download violet';
+  const a = await ask(services, ['platform'], title);
+  const platform = await platformPlan(services, need(a.platformUrl, 'the platform URL'));
+  await execute(services, context, title, [downloadVioletStep(platform)]);
+}
+
+export async function pushArtifactsCommand(services: Services, context: vscode.ExtensionContext): Promise<void> {
+  const title = 'Push artifacts';
+  const a = await ask(services, ['platform', 'credentials', 'artifacts'], title);
+  const platform = await platformPlan(services, need(a.platformUrl, 'the platform URL'));
+  const step = pushArtifactsStep({ platform, credentials: credentialsOf(a), files: [need(a.nfsArtifact, 'the NFS artifact'), need(a.deepflowArtifact, 'the DeepFlow artifact')] });
+  await execute(services, context, title, [step]);
+}
+
+export async function nfsPluginCommand(services: Services, context: vscode.ExtensionContext): Promise<void> {
+  await execute(services, context, 'Install NFS plugin', [nfsPluginStep()]);
+}
+
+export async function storageClassCommand(services: Services, context: vscode.ExtensionContext): Promise<void> {
+  const title = 'Create NFS storage class';
+  const a = await ask(services, ['nfs', 'storageClass'], title);
+  const step = storageClassStep({ name: need(a.storageClass, 'the storage class'), server: need(a.nfsServer, 'the NFS server'), share: need(a.nfsPath, 'the NFS path') });
+  await execute(services, context, title, [step]);
+}
+
+export async function deepflowCommand(services: Services, context: vscode.ExtensionContext): Promise<void> {
+  const title = 'Install DeepFlow';
+  const a = await ask(services, ['deepflowArtifact', 'chartVersion', 'storageClass', 'deepflow'], title);
+  const input = deepflowInputOf(a);
+  await execute(services, context, title, [deepflowStep(input)], { deepflow: input });
+}
+
+export async function installAllCommand(services: Services, context: vscode.ExtensionContext): Promise<void> {
+  const title = 'Install DeepFlow (guided)';
+  const a = await ask(services, ['platform', 'credentials', 'artifacts', 'chartVersion', 'nfs', 'storageClass', 'deepflow'], title);
+  const input = deepflowInputOf(a);
+  const platformUrl = need(a.platformUrl, 'the platform URL');
+  const platform = await platformPlan(services, platformUrl);
+  const steps = buildInstallSteps({
+    platform,
+    credentials: credentialsOf(a),
+    artifacts: { nfs: need(a.nfsArtifact, 'the NFS artifact'), deepflow: need(a.deepflowArtifact, 'the DeepFlow artifact') },
+    storageClass: { name: input.storageClass, server: need(a.nfsServer, 'the NFS server'), share: need(a.nfsPath, 'the NFS path') },
+    deepflow: input,
+  });
+  await execute(services, context, title, steps, { deepflow: input, platformUrl });
+}
+
+export async function uninstallCommand(services: Services): Promise<void> {
+  const client = services.cluster.currentClient();
+  const plan = planUninstall(services.answers.get().storageClass ?? defaultNfsStorageClassName);
+  const [first, ...rest] = describeUninstallPlan(plan, client.contextName).split('\n');
+  const go = 'Uninstall';
+  const choice = await vscode.window.showWarningMessage(first ?? 'Uninstall DeepFlow?', { modal: true, detail: rest.join('\n').trim() }, go);
+  if (choice !== go) return;
+  const result = await vscode.window.withProgress(
+    { location: vscode.ProgressLocation.Notification, title: `DeepFlow: uninstalling from ${client.contextName}`, cancellable: true },
+    async (progress, token) => {
+      const abort = new AbortController();
+      const subscription = token.onCancellationRequested(() => abort.abort());
+      try {
+        return await runUninstall(client, {
+          logger: services.log,
+          signal: abort.signal,
+          progress: (message) => progress.report({ message }),
+          timeoutMs: services.settings.current.waitTimeoutMs,
+        }, plan);
+      } catch (err) {
+        if (abort.signal.aborted) throw new vscode.CancellationError();
+        throw err;
+      } finally {
+        subscription.dispose();
+      }
+    },
+  );
+  services.componentsTree?.refresh();
+  const kept = plan.keeps.map((k) => k.label).join(', ');
+  void vscode.window.showInformationMessage(
+    `DeepFlow was uninstalled from ${client.contextName}${result.deleted.length === 0 ? ' (nothing was left to remove)' : ''}. Kept: ${kept}.`,
+  );
+}

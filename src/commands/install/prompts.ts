@@ -1,0 +1,402 @@
+/**
+ * The install questions, kept apart from execution (the vscode-containers habit: prompt steps, then execute
+ * steps). A command picks the questions it needs; they run as one multi-step input with back and step/total, with
+ * defaults from the last answers, then the settings, then the guide. Secrets are registered with the redactor the
+ * moment they are entered, and are never remembered outside SecretStorage.
+ */
+import { existsSync, statSync } from 'node:fs';
+import { isAbsolute } from 'node:path';
+import * as vscode from 'vscode';
+import { chartVersionFromArtifact, validateArtifactFile, type ArtifactKind } from '../../acp/artifacts';
+import { defaultDeepflowSizes } from '../../acp/deepflowValues';
+import { defaultNfsStorageClassName } from '../../acp/manifests';
+import { originOf } from '../../acp/platformTrust';
+import { registerSecret } from '../../install/apply';
+import {
+  defaultGrafanaAdminPassword,
+  grafanaPasswordWarning,
+  normalisePlatformUrl,
+  validateClusterName,
+  validateGrafanaUser,
+  validateNfsPath,
+  validateNfsServer,
+  validatePassword,
+  validatePlatformUrl,
+  validateQuantity,
+  validateStorageClassName,
+  validateToken,
+  validateUsername,
+} from '../../acp/validation';
+import type { Redactor } from '../../acp/redact';
+import type { PlatformSecrets } from '../secrets';
+import { MultiStepInput, type InputStep } from '../multiStepInput';
+import type { RememberedAnswers } from './state';
+
+/** Everything a command may ask for. Filled as the user answers. */
+export interface InstallAnswers {
+  platformUrl?: string;
+  authKind?: 'password' | 'token';
+  username?: string;
+  password?: string;
+  token?: string;
+  /** The secret was typed now (not read from SecretStorage), and the user agreed to keep it. */
+  keepSecret?: boolean;
+  secretWasSaved?: boolean;
+  nfsArtifact?: string;
+  deepflowArtifact?: string;
+  chartVersion?: string;
+  nfsServer?: string;
+  nfsPath?: string;
+  storageClass?: string;
+  clusterName?: string;
+  grafanaAdminUser?: string;
+  grafanaAdminPassword?: string;
+  mysqlSize?: string;
+  clickhousePathSize?: string;
+  clickhouseStoragePathSize?: string;
+}
+
+export type Topic = 'platform' | 'credentials' | 'artifacts' | 'deepflowArtifact' | 'chartVersion' | 'nfs' | 'storageClass' | 'deepflow';
+
+/** Defaults that come from outside the last answers: the settings and the cluster. */
+export interface PromptDefaults {
+  settings: Partial<Record<'platformUrl' | 'nfsServer' | 'nfsPath' | 'storageClass' | 'grafanaAdminUser' | 'mysqlSize' | 'clickhousePathSize' | 'clickhouseStoragePathSize', string>>;
+  /** The current context's cluster name, when it is a valid DNS-1123 label. */
+  clusterName?: string;
+}
+
+export interface PromptServices {
+  remembered: RememberedAnswers;
+  defaults: PromptDefaults;
+  secrets: PlatformSecrets;
+  redactor: Redactor;
+}
+
+interface Question {
+  applies?: (a: InstallAnswers) => boolean;
+  ask: (input: MultiStepInput, a: InstallAnswers, at: { step: number; totalSteps: number }) => Promise<void>;
+}
+
+function pick<T>(...values: (T | undefined)[]): T | undefined {
+  return values.find((v) => v !== undefined && v !== '');
+}
+
+const browseButton: vscode.QuickInputButton = { iconPath: new vscode.ThemeIcon('folder-opened'), tooltip: 'Browse…' };
+
+const artifactLabels: Record<ArtifactKind, string> = { nfs: 'NFS CSI plugin', deepflow: 'DeepFlow' };
+
+/** A typed path: absolute, an existing file, a .tgz named like the expected artifact. */
+export function validateArtifactPath(value: string, kind: ArtifactKind): string | undefined {
+  const text = value.trim();
+  if (!text) return `Enter the path of the ${artifactLabels[kind]} artifact (.tgz), or press Browse…`;
+  if (!isAbsolute(text)) return 'Enter an absolute path, or press Browse…';
+  const naming = validateArtifactFile(text, kind);
+  if (naming) return naming;
+  try {
+    if (!statSync(text).isFile()) return `${text} is not a file`;
+  } catch {
+    return `${text} does not exist`;
+  }
+  return undefined;
+}
+
+function artifactQuestion(kind: ArtifactKind, title: string, s: PromptServices): Question {
+  const field = kind === 'nfs' ? 'nfsArtifact' : 'deepflowArtifact';
+  return {
+    async ask(input, a, at) {
+      const previous = pick(a[field], s.remembered[field]);
+      const value = await input.showInputBox({
+        title,
+        ...at,
+        value: previous && existsSync(previous) ? previous : '',
+        prompt: `The ${artifactLabels[kind]} artifact (.tgz) to push: type its absolute path, or press Browse…`,
+        placeholder: kind === 'nfs' ? '/path/to/nfs.amd64.v4.0.2.tgz' : '/path/to/deepflow-v3.19.0-fix.49.27.gb547cdc5-dbs.tgz',
+        validate: (v) => validateArtifactPath(v, kind),
+        buttons: [browseButton],
+        onButton: async (_button, box) => {
+          const current = box.value.trim();
+          const picked = await vscode.window.showOpenDialog({
+            title: `Pick the ${artifactLabels[kind]} artifact`,
+            canSelectMany: false,
+            openLabel: 'Use This Artifact',
+            filters: { 'Artifacts (.tgz)': ['tgz'] },
+            ...(current && isAbsolute(current) ? { defaultUri: vscode.Uri.file(current) } : {}),
+          });
+          const file = picked?.[0];
+          if (file) box.value = file.fsPath;
+        },
+      });
+      a[field] = value.trim();
+    },
+  };
+}
+
+function questionsFor(topic: Topic, title: string, s: PromptServices): Question[] {
+  const r = s.remembered;
+  const d = s.defaults.settings;
+  switch (topic) {
+    case 'platform':
+      return [
+        {
+          async ask(input, a, at) {
+            const value = await input.showInputBox({
+              title,
+              ...at,
+              value: pick(a.platformUrl, r.platformUrl, d.platformUrl) ?? '',
+              prompt: 'The ACP platform URL (https), where violet is downloaded from and artifacts are pushed to',
+              placeholder: 'https://acp.example.com',
+              validate: validatePlatformUrl,
+            });
+            a.platformUrl = normalisePlatformUrl(value);
+          },
+        },
+      ];
+    case 'credentials':
+      return [
+        {
+          async ask(input, a, at) {
+            const items: (vscode.QuickPickItem & { kind2: 'password' | 'token' })[] = [
+              { label: 'Username and password', description: 'a local platform account', kind2: 'password' },
+              { label: 'Platform token', description: 'for LDAP and OIDC users', kind2: 'token' },
+            ];
+            const current = pick(a.authKind, r.authKind) ?? 'password';
+            const chosen = await input.showQuickPick({
+              title,
+              ...at,
+              items,
+              activeItem: items.find((i) => i.kind2 === current),
+              placeholder: 'How should violet log in to the platform?',
+            });
+            a.authKind = chosen.kind2;
+          },
+        },
+        {
+          applies: (a) => a.authKind === 'password',
+          async ask(input, a, at) {
+            a.username = (
+              await input.showInputBox({
+                title,
+                ...at,
+                value: pick(a.username, r.username) ?? '',
+                prompt: 'The platform username (it needs the platform-admin-system role to push)',
+                placeholder: 'admin@cpaas.io',
+                validate: validateUsername,
+              })
+            ).trim();
+          },
+        },
+        {
+          applies: (a) => a.authKind === 'password',
+          async ask(input, a, at) {
+            const origin = originOf(a.platformUrl ?? '');
+            const saved = await s.secrets.get(origin, 'password', a.username);
+            const value = await input.showInputBox({
+              title,
+              ...at,
+              value: '',
+              password: true,
+              prompt: saved
+                ? `Press Enter to use the password saved for ${a.username ?? ''}, or type another`
+                : `The password of ${a.username ?? ''} on ${origin}`,
+              validate: (v) => (saved && v === '' ? undefined : validatePassword(v)),
+            });
+            a.password = value === '' && saved ? saved : value;
+            a.secretWasSaved = value === '' && saved !== undefined;
+            registerSecret({ redactor: s.redactor }, a.password);
+          },
+        },
+        {
+          applies: (a) => a.authKind === 'token',
+          async ask(input, a, at) {
+            const origin = originOf(a.platformUrl ?? '');
+            const saved = await s.secrets.get(origin, 'token');
+            const value = await input.showInputBox({
+              title,
+              ...at,
+              value: '',
+              password: true,
+              prompt: saved ? 'Press Enter to use the saved platform token, or paste another' : `A platform API token for ${origin}`,
+              validate: (v) => (saved && v === '' ? undefined : validateToken(v)),
+            });
+            a.token = value === '' && saved ? saved : value.trim();
+            a.secretWasSaved = value === '' && saved !== undefined;
+            registerSecret({ redactor: s.redactor }, a.token);
+          },
+        },
+        {
+          applies: (a) => !a.secretWasSaved,
+          async ask(input, a, at) {
+            const what = a.authKind === 'token' ? 'token' : 'password';
+            const items = [
+              { label: `Don't keep the ${what}`, description: 'ask again next time', keep: false },
+              { label: `Keep the ${what} in VS Code's secret storage`, description: 'the OS keychain; never in settings or files', keep: true },
+            ];
+            const chosen = await input.showQuickPick({ title, ...at, items, placeholder: `Keep the ${what} for ${a.platformUrl ?? ''}?` });
+            a.keepSecret = chosen.keep;
+          },
+        },
+      ];
+    case 'artifacts':
+      return [artifactQuestion('nfs', title, s), artifactQuestion('deepflow', title, s)];
+    case 'deepflowArtifact':
+      return [artifactQuestion('deepflow', title, s)];
+    case 'chartVersion':
+      return [
+        {
+          async ask(input, a, at) {
+            const version = chartVersionFromArtifact(a.deepflowArtifact ?? '');
+            if (!version) return input.back();
+            const items = [
+              { label: version, description: 'read from the artifact name; the Application asks for this chart version', back: false },
+              { label: 'Pick another artifact', description: '', back: true },
+            ];
+            const chosen = await input.showQuickPick({ title, ...at, items, placeholder: `Install DeepFlow chart version ${version}?` });
+            if (chosen.back) return input.back();
+            a.chartVersion = version;
+          },
+        },
+      ];
+    case 'nfs':
+      return [
+        {
+          async ask(input, a, at) {
+            a.nfsServer = await input.showInputBox({
+              title,
+              ...at,
+              value: pick(a.nfsServer, r.nfsServer, d.nfsServer) ?? '',
+              prompt: 'The NFS server: a host name or an IPv4 address',
+              placeholder: '10.100.0.4',
+              validate: validateNfsServer,
+            });
+          },
+        },
+        {
+          async ask(input, a, at) {
+            a.nfsPath = await input.showInputBox({
+              title,
+              ...at,
+              value: pick(a.nfsPath, r.nfsPath, d.nfsPath) ?? '',
+              prompt: 'The exported NFS path (absolute)',
+              placeholder: '/nfs',
+              validate: validateNfsPath,
+            });
+          },
+        },
+      ];
+    case 'storageClass':
+      return [
+        {
+          async ask(input, a, at) {
+            a.storageClass = await input.showInputBox({
+              title,
+              ...at,
+              value: pick(a.storageClass, r.storageClass, d.storageClass) ?? defaultNfsStorageClassName,
+              prompt: 'The storage class for DeepFlow’s volumes (created on the NFS share)',
+              validate: validateStorageClassName,
+            });
+          },
+        },
+      ];
+    case 'deepflow':
+      return [
+        {
+          async ask(input, a, at) {
+            a.clusterName = await input.showInputBox({
+              title,
+              ...at,
+              value: pick(a.clusterName, s.defaults.clusterName, r.clusterName) ?? '',
+              prompt: 'The cluster name as ACP shows it (DNS-1123: lowercase letters, digits, "-")',
+              placeholder: 'business-1',
+              validate: validateClusterName,
+            });
+          },
+        },
+        {
+          async ask(input, a, at) {
+            a.grafanaAdminUser = (
+              await input.showInputBox({
+                title,
+                ...at,
+                value: pick(a.grafanaAdminUser, r.grafanaAdminUser, d.grafanaAdminUser) ?? 'admin',
+                prompt: 'The Grafana admin user',
+                validate: validateGrafanaUser,
+              })
+            ).trim();
+          },
+        },
+        {
+          async ask(input, a, at) {
+            const value = await input.showInputBox({
+              title,
+              ...at,
+              value: a.grafanaAdminPassword ?? defaultGrafanaAdminPassword,
+              password: true,
+              prompt: 'The Grafana admin password',
+              validate: (v) => {
+                if (v === '') return 'Enter the Grafana admin password';
+                const warning = grafanaPasswordWarning(v);
+                return warning ? { message: warning, severity: vscode.InputBoxValidationSeverity.Warning } : undefined;
+              },
+            });
+            a.grafanaAdminPassword = value;
+            registerSecret({ redactor: s.redactor }, value);
+          },
+        },
+        sizeQuestion('mysqlSize', 'MySQL volume size', title, s),
+        sizeQuestion('clickhousePathSize', 'ClickHouse clickhouse-path volume size', title, s),
+        sizeQuestion('clickhouseStoragePathSize', 'ClickHouse clickhouse-storage-path volume size', title, s),
+      ];
+  }
+}
+
+function sizeQuestion(field: 'mysqlSize' | 'clickhousePathSize' | 'clickhouseStoragePathSize', label: string, title: string, s: PromptServices): Question {
+  return {
+    async ask(input, a, at) {
+      a[field] = await input.showInputBox({
+        title,
+        ...at,
+        value: pick(a[field], s.remembered[field], s.defaults.settings[field]) ?? defaultDeepflowSizes[field],
+        prompt: `${label} (a Kubernetes quantity, like ${defaultDeepflowSizes[field]})`,
+        validate: validateQuantity,
+      });
+    },
+  };
+}
+
+/** Asks the questions of `topics`, in order, as one multi-step input. Resolves undefined when the user cancelled. */
+export async function promptFor(topics: readonly Topic[], title: string, s: PromptServices): Promise<InstallAnswers | undefined> {
+  const questions = topics.flatMap((t) => questionsFor(t, title, s));
+  const answers: InstallAnswers = {};
+  if (questions.length === 0) return answers;
+  const applicable = (): Question[] => questions.filter((q) => q.applies?.(answers) ?? true);
+  const stepAt =
+    (index: number): InputStep =>
+    async (input) => {
+      const list = applicable();
+      const question = list[index];
+      if (!question) return undefined;
+      await question.ask(input, answers, { step: index + 1, totalSteps: list.length });
+      return index + 1 < applicable().length ? stepAt(index + 1) : undefined;
+    };
+  const completed = await MultiStepInput.run(stepAt(0));
+  return completed ? answers : undefined;
+}
+
+/** The non-secret answers, for the next run's defaults. */
+export function rememberable(a: InstallAnswers): RememberedAnswers {
+  return {
+    platformUrl: a.platformUrl,
+    authKind: a.authKind,
+    username: a.username,
+    nfsArtifact: a.nfsArtifact,
+    deepflowArtifact: a.deepflowArtifact,
+    nfsServer: a.nfsServer,
+    nfsPath: a.nfsPath,
+    storageClass: a.storageClass,
+    clusterName: a.clusterName,
+    grafanaAdminUser: a.grafanaAdminUser,
+    mysqlSize: a.mysqlSize,
+    clickhousePathSize: a.clickhousePathSize,
+    clickhouseStoragePathSize: a.clickhouseStoragePathSize,
+  };
+}
