@@ -8,7 +8,22 @@ export interface DeepflowSettings {
   readonly context: string;
   readonly waitTimeoutMs: number;
   readonly requestTimeoutMs: number;
+  /** Defaults for the install's input boxes (`deepflow.install.*`); unset ones are absent. */
+  readonly installDefaults: Partial<Record<InstallDefaultKey, string>>;
 }
+
+/** The install answers a user may preset in settings; never a secret. */
+export const installDefaultKeys = [
+  'platformUrl',
+  'nfsServer',
+  'nfsPath',
+  'storageClass',
+  'grafanaAdminUser',
+  'mysqlSize',
+  'clickhousePathSize',
+  'clickhouseStoragePathSize',
+] as const;
+export type InstallDefaultKey = (typeof installDefaultKeys)[number];
 
 const section = 'deepflow';
 
@@ -19,6 +34,12 @@ export function readSettings(): DeepflowSettings {
     context: config.get<string>('context', '').trim(),
     waitTimeoutMs: Math.max(5, config.get<number>('timeouts.waitSeconds', 600)) * 1000,
     requestTimeoutMs: Math.max(1, config.get<number>('timeouts.requestSeconds', 30)) * 1000,
+    installDefaults: Object.fromEntries(
+      installDefaultKeys.flatMap((key) => {
+        const value = config.get<string>(`install.${key}`, '').trim();
+        return value === '' ? [] : [[key, value]];
+      }),
+    ),
   };
 }
 

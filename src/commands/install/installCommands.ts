@@ -34,24 +34,10 @@ import { promptFor, rememberable, type InstallAnswers, type PromptDefaults, type
 export const openGrafana = 'Open Grafana';
 
 function installDefaults(services: Services): PromptDefaults {
-  const config = vscode.workspace.getConfiguration('deepflow.install');
-  const read = (key: string): string | undefined => {
-    const value = config.get<string>(key, '').trim();
-    return value === '' ? undefined : value;
-  };
   const contextName = services.cluster.contextName();
   const cluster = contextName ? services.cluster.kubeconfig()?.context(contextName)?.cluster : undefined;
   return {
-    settings: {
-      platformUrl: read('platformUrl'),
-      nfsServer: read('nfsServer'),
-      nfsPath: read('nfsPath'),
-      storageClass: read('storageClass'),
-      grafanaAdminUser: read('grafanaAdminUser'),
-      mysqlSize: read('mysqlSize'),
-      clickhousePathSize: read('clickhousePathSize'),
-      clickhouseStoragePathSize: read('clickhouseStoragePathSize'),
-    },
+    settings: services.settings.current.installDefaults,
     clusterName: cluster && validateClusterName(cluster) === undefined ? cluster : undefined,
   };
 }

@@ -28,6 +28,7 @@ import {
   validateUsername,
 } from '../../acp/validation';
 import type { Redactor } from '../../acp/redact';
+import type { DeepflowSettings } from '../../config';
 import type { PlatformSecrets } from '../secrets';
 import { MultiStepInput, type InputStep } from '../multiStepInput';
 import type { RememberedAnswers } from './state';
@@ -60,7 +61,7 @@ export type Topic = 'platform' | 'credentials' | 'artifacts' | 'deepflowArtifact
 
 /** Defaults that come from outside the last answers: the settings and the cluster. */
 export interface PromptDefaults {
-  settings: Partial<Record<'platformUrl' | 'nfsServer' | 'nfsPath' | 'storageClass' | 'grafanaAdminUser' | 'mysqlSize' | 'clickhousePathSize' | 'clickhouseStoragePathSize', string>>;
+  settings: DeepflowSettings['installDefaults'];
   /** The current context's cluster name, when it is a valid DNS-1123 label. */
   clusterName?: string;
 }
