@@ -138,19 +138,13 @@ function questionsFor(topic: Topic, title: string, s: PromptServices): Question[
   switch (topic) {
     case 'platform':
       return [
-        {
-          async ask(input, a, at) {
-            const value = await input.showInputBox({
-              title,
-              ...at,
-              value: pick(a.platformUrl, r.platformUrl, d.platformUrl) ?? '',
-              prompt: 'The ACP platform URL (https), where violet is downloaded from and artifacts are pushed to',
-              placeholder: 'https://acp.example.com',
-              validate: validatePlatformUrl,
-            });
-            a.platformUrl = normalisePlatformUrl(value);
-          },
-        },
+        textQuestion('platformUrl', title, {
+          proposals: [r.platformUrl, d.platformUrl],
+          prompt: 'The ACP platform URL (https), where violet is downloaded from and artifacts are pushed to',
+          placeholder: 'https://acp.example.com',
+          validate: validatePlatformUrl,
+          normalise: normalisePlatformUrl,
+        }),
       ];
     case 'credentials':
       return [
@@ -259,72 +253,45 @@ function questionsFor(topic: Topic, title: string, s: PromptServices): Question[
       ];
     case 'nfs':
       return [
-        {
-          async ask(input, a, at) {
-            a.nfsServer = await input.showInputBox({
-              title,
-              ...at,
-              value: pick(a.nfsServer, r.nfsServer, d.nfsServer) ?? '',
-              prompt: 'The NFS server: a host name or an IPv4 address',
-              placeholder: '10.100.0.4',
-              validate: validateNfsServer,
-            });
-          },
-        },
-        {
-          async ask(input, a, at) {
-            a.nfsPath = await input.showInputBox({
-              title,
-              ...at,
-              value: pick(a.nfsPath, r.nfsPath, d.nfsPath) ?? '',
-              prompt: 'The exported NFS path (absolute)',
-              placeholder: '/nfs',
-              validate: validateNfsPath,
-            });
-          },
-        },
+        textQuestion('nfsServer', title, {
+          proposals: [r.nfsServer, d.nfsServer],
+          prompt: 'The NFS server: a host name or an IPv4 address',
+          placeholder: '10.100.0.4',
+          validate: validateNfsServer,
+        }),
+        textQuestion('nfsPath', title, {
+          proposals: [r.nfsPath, d.nfsPath],
+          prompt: 'The exported NFS path (absolute)',
+          placeholder: '/nfs',
+          validate: validateNfsPath,
+        }),
       ];
     case 'storageClass':
       return [
-        {
-          async ask(input, a, at) {
-            a.storageClass = await input.showInputBox({
-              title,
-              ...at,
-              value: pick(a.storageClass, r.storageClass, d.storageClass) ?? defaultNfsStorageClassName,
-              prompt: 'The storage class for DeepFlow’s volumes (created on the NFS share)',
-              validate: validateStorageClassName,
-            });
-          },
-        },
+        textQuestion('storageClass', title, {
+          proposals: [r.storageClass, d.storageClass],
+          fallback: defaultNfsStorageClassName,
+          prompt: 'The storage class for DeepFlow’s volumes (created on the NFS share)',
+          validate: validateStorageClassName,
+        }),
       ];
     case 'deepflow':
       return [
-        {
-          async ask(input, a, at) {
-            a.clusterName = await input.showInputBox({
-              title,
-              ...at,
-              value: pick(a.clusterName, s.defaults.clusterName, r.clusterName) ?? '',
-              prompt: 'The cluster name as ACP shows it (DNS-1123: lowercase letters, digits, "-")',
-              placeholder: 'business-1',
-              validate: validateClusterName,
-            });
-          },
-        },
-        {
-          async ask(input, a, at) {
-            a.grafanaAdminUser = (
-              await input.showInputBox({
-                title,
-                ...at,
-                value: pick(a.grafanaAdminUser, r.grafanaAdminUser, d.grafanaAdminUser) ?? 'admin',
-                prompt: 'The Grafana admin user',
-                validate: validateGrafanaUser,
-              })
-            ).trim();
-          },
-        },
+        textQuestion('clusterName', title, {
+          // The current context's cluster comes before the last answer: installing on another cluster is the
+          // usual reason to rerun, and the guide's example name must never become a default.
+          proposals: [s.defaults.clusterName, r.clusterName],
+          prompt: 'The cluster name as ACP shows it (DNS-1123: lowercase letters, digits, "-")',
+          placeholder: 'business-1',
+          validate: validateClusterName,
+        }),
+        textQuestion('grafanaAdminUser', title, {
+          proposals: [r.grafanaAdminUser, d.grafanaAdminUser],
+          fallback: 'admin',
+          prompt: 'The Grafana admin user',
+          validate: validateGrafanaUser,
+          normalise: (v) => v.trim(),
+        }),
         {
           async ask(input, a, at) {
             const value = await input.showInputBox({
@@ -350,18 +317,44 @@ function questionsFor(topic: Topic, title: string, s: PromptServices): Question[
   }
 }
 
-function sizeQuestion(field: 'mysqlSize' | 'clickhousePathSize' | 'clickhouseStoragePathSize', label: string, title: string, s: PromptServices): Question {
+type TextField = 'platformUrl' | 'nfsServer' | 'nfsPath' | 'storageClass' | 'clusterName' | 'grafanaAdminUser' | SizeField;
+type SizeField = 'mysqlSize' | 'clickhousePathSize' | 'clickhouseStoragePathSize';
+
+interface TextQuestionOptions {
+  /** Values to offer after the answer given earlier in this run (after Back): the first non-empty one wins. */
+  proposals: (string | undefined)[];
+  /** Offered when nothing else is. */
+  fallback?: string;
+  prompt: string;
+  placeholder?: string;
+  validate: (value: string) => string | undefined;
+  normalise?: (value: string) => string;
+}
+
+/** One input box for a plain text answer. */
+function textQuestion(field: TextField, title: string, options: TextQuestionOptions): Question {
   return {
     async ask(input, a, at) {
-      a[field] = await input.showInputBox({
+      const value = await input.showInputBox({
         title,
         ...at,
-        value: pick(a[field], s.remembered[field], s.defaults.settings[field]) ?? defaultDeepflowSizes[field],
-        prompt: `${label} (a Kubernetes quantity, like ${defaultDeepflowSizes[field]})`,
-        validate: validateQuantity,
+        value: pick(a[field], ...options.proposals) ?? options.fallback ?? '',
+        prompt: options.prompt,
+        placeholder: options.placeholder,
+        validate: options.validate,
       });
+      a[field] = options.normalise ? options.normalise(value) : value;
     },
   };
+}
+
+function sizeQuestion(field: SizeField, label: string, title: string, s: PromptServices): Question {
+  return textQuestion(field, title, {
+    proposals: [s.remembered[field], s.defaults.settings[field]],
+    fallback: defaultDeepflowSizes[field],
+    prompt: `${label} (a Kubernetes quantity, like ${defaultDeepflowSizes[field]})`,
+    validate: validateQuantity,
+  });
 }
 
 /** Asks the questions of `topics`, in order, as one multi-step input. Resolves undefined when the user cancelled. */
