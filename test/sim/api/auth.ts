@@ -27,8 +27,16 @@ function resourceMatches(ruleResource: string, resource: string): boolean {
   return sub !== undefined && ruleResource === `${base}/*`;
 }
 
+/**
+ * What a real cluster grants every authenticated user (the system:basic-user and system:discovery roles): asking
+ * what you may do. Without it, a restricted token could not even learn which rights it lacks.
+ */
+function grantedToEveryUser(attrs: Attributes): boolean {
+  return attrs.verb === 'create' && attrs.group === 'authorization.k8s.io' && ['selfsubjectaccessreviews', 'selfsubjectrulesreviews'].includes(attrs.resource);
+}
+
 export function isAllowed(grant: TokenGrant, attrs: Attributes): boolean {
-  if (grant.admin) return true;
+  if (grant.admin || grantedToEveryUser(attrs)) return true;
   return (grant.rules ?? []).some(
     (rule) =>
       (rule.verbs.includes('*') || rule.verbs.includes(attrs.verb)) &&
