@@ -95,7 +95,14 @@ export class ClusterTransformer {
       this.scheduler.after(PLUGIN_HEALTHY_AFTER_MS, () => this.queue.add(name));
       return;
     }
-    if (Date.now() < due) return;
+    const remaining = due - Date.now();
+    if (remaining > 0) {
+      // Timers and the wall clock drift apart by a millisecond or so, and under load a reconcile can come early:
+      // wait out the rest instead of dropping the plugin in "Installing" for good.
+      const timeScale = this.scheduler.timeScale > 0 ? this.scheduler.timeScale : 1;
+      this.scheduler.after(remaining / timeScale + 1, () => this.queue.add(name));
+      return;
+    }
     this.setHealth(ars, 'True', 'Healthy', 'all resources are healthy');
     this.setCpiStatus(cpi, 'True', '');
   }
