@@ -9,9 +9,18 @@ export { secretMask };
 export class Redactor {
   private readonly secrets = new Set<string>();
 
-  /** Registers a secret value; values shorter than 3 characters are ignored because masking them would garble text. */
+  /**
+   * Registers a secret value in the forms it takes inside serialised text: raw, JSON-escaped once (inside the
+   * values JSON) and twice (that JSON inside a JSON-serialised object), so `"` or `\\` in a password cannot slip
+   * it past the mask. Values shorter than 3 characters are ignored because masking them would garble text.
+   */
   register(secret: string | undefined): void {
-    if (secret && secret.length >= 3) this.secrets.add(secret);
+    if (!secret || secret.length < 3) return;
+    let form = secret;
+    for (let depth = 0; depth < 3; depth++) {
+      this.secrets.add(form);
+      form = JSON.stringify(form).slice(1, -1);
+    }
   }
 
   redact(text: string): string {

@@ -47,15 +47,3 @@ export async function applyIfChanged(ctx: InstallContext, desired: KubeObject, e
   return outcome;
 }
 
-/**
- * Registers a secret with the redactor in the forms it takes inside serialised manifests: raw, JSON-escaped once
- * (inside the values JSON) and twice (that JSON inside a JSON-serialised object), so `"` or `\\` in a password
- * cannot slip it past the mask.
- */
-export function registerSecret(ctx: Pick<InstallContext, 'redactor'>, secret: string): void {
-  let form = secret;
-  for (let i = 0; i < 3; i++) {
-    ctx.redactor.register(form);
-    form = JSON.stringify(form).slice(1, -1);
-  }
-}

@@ -28,7 +28,7 @@ import { conditionsOf } from '../acp/kubeObject';
 import { secretMask } from '../acp/redact';
 import { originOf } from '../acp/platformTrust';
 import { ensureViolet, pushArtifact, violetBuildName, violetVersion, type PlatformCredentials } from '../acp/violet';
-import { applyIfChanged, containsDesired, registerSecret } from './apply';
+import { applyIfChanged, containsDesired } from './apply';
 import { InstallDeclinedError, type InstallContext, type InstallStep, type PlatformPlan, type PushRecord } from './types';
 
 const defaultChartRepo = 'public-charts';
@@ -294,7 +294,7 @@ export function deepflowStep(input: DeepflowInput): InstallStep {
       return { done: true, detail: `Application deepflow ${input.chartVersion} Succeeded, Ingress ${grafanaIngressName} present` };
     },
     async run(ctx) {
-      registerSecret(ctx, input.grafanaAdminPassword);
+      ctx.redactor.register(input.grafanaAdminPassword);
       const desired = buildDeepflowApplication(input);
       const existing = await ctx.client.find(deepflowApplicationRef);
       const difference = existing ? differenceFrom(existing, input) : undefined;

@@ -13,7 +13,6 @@ import {
   oldKernelNodes,
   planUninstall,
   describeUninstallPlan,
-  registerSecret,
   runInstall,
   type InstallContext,
   type InstallStep,
@@ -192,7 +191,7 @@ describe('install helpers', function () {
 
   it('registers a secret in its JSON-escaped forms too', function () {
     const redactor = new Redactor();
-    registerSecret({ redactor }, 'a"b\\c');
+    redactor.register('a"b\\c');
     const inValues = JSON.stringify({ adminPassword: 'a"b\\c' });
     const inObject = JSON.stringify({ annotation: inValues });
     assert.ok(!redactor.redact(inValues).includes('b\\\\c'), redactor.redact(inValues));

@@ -11,7 +11,6 @@ import { chartVersionFromArtifact, validateArtifactFile, type ArtifactKind } fro
 import { defaultDeepflowSizes } from '../../acp/deepflowValues';
 import { defaultNfsStorageClassName } from '../../acp/manifests';
 import { originOf } from '../../acp/platformTrust';
-import { registerSecret } from '../../install/apply';
 import {
   defaultGrafanaAdminPassword,
   grafanaPasswordWarning,
@@ -197,7 +196,7 @@ function questionsFor(topic: Topic, title: string, s: PromptServices): Question[
             });
             a.password = value === '' && saved ? saved : value;
             a.secretWasSaved = value === '' && saved !== undefined;
-            registerSecret({ redactor: s.redactor }, a.password);
+            s.redactor.register(a.password);
           },
         },
         {
@@ -215,7 +214,7 @@ function questionsFor(topic: Topic, title: string, s: PromptServices): Question[
             });
             a.token = value === '' && saved ? saved : value.trim();
             a.secretWasSaved = value === '' && saved !== undefined;
-            registerSecret({ redactor: s.redactor }, a.token);
+            s.redactor.register(a.token);
           },
         },
         {
@@ -307,7 +306,7 @@ function questionsFor(topic: Topic, title: string, s: PromptServices): Question[
               },
             });
             a.grafanaAdminPassword = value;
-            registerSecret({ redactor: s.redactor }, value);
+            s.redactor.register(value);
           },
         },
         sizeQuestion('mysqlSize', 'MySQL volume size', title, s),
