@@ -15,7 +15,7 @@ import {
 } from '@kubernetes/client-node';
 import { ClusterError, toClusterError, type KubernetesStatus, type RequestDescription, parseStatus } from './errors';
 import type { LoadedKubeconfig } from './kubeconfig';
-import { silentLogger, type CollectionRef, type KubeList, type KubeObject, type Logger, type ObjectRef } from './types';
+import { isRecord, silentLogger, type CollectionRef, type KubeList, type KubeObject, type Logger, type ObjectRef } from './types';
 
 export const FIELD_MANAGER = 'deepflow-acp';
 export const DEFAULT_REQUEST_TIMEOUT_MS = 30_000;
@@ -76,10 +76,6 @@ export interface ApiResource {
 
 interface ApiResourceList {
   resources?: { name?: string; namespaced?: boolean; kind?: string }[];
-}
-
-function isRecord(value: unknown): value is Record<string, unknown> {
-  return typeof value === 'object' && value !== null;
 }
 
 function isKubeObject(value: unknown): value is KubeObject {

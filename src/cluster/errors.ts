@@ -5,6 +5,7 @@
  * the Kubernetes Status, and is passed through `redactSecrets` as a last line of defence.
  */
 import { redactSecrets } from './redaction';
+import { isRecord } from './types';
 
 export { redactSecrets };
 
@@ -114,10 +115,6 @@ const UNREACHABLE_CODE_TEXT: Record<string, string> = {
 };
 
 const TIMEOUT_CODES = new Set(['ETIMEDOUT', 'ESOCKETTIMEDOUT', 'UND_ERR_CONNECT_TIMEOUT', 'UND_ERR_HEADERS_TIMEOUT', 'UND_ERR_BODY_TIMEOUT']);
-
-function isRecord(value: unknown): value is Record<string, unknown> {
-  return typeof value === 'object' && value !== null;
-}
 
 function stringField(value: Record<string, unknown>, key: string): string | undefined {
   const v = value[key];

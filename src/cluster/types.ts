@@ -8,6 +8,11 @@ export interface Logger {
   debug?(message: string): void;
 }
 
+/** Narrows untyped JSON (response bodies, error objects) to a record. */
+export function isRecord(value: unknown): value is Record<string, unknown> {
+  return typeof value === 'object' && value !== null;
+}
+
 export const silentLogger: Logger = { info: () => undefined, warn: () => undefined, error: () => undefined };
 
 export interface ObjectMeta {
