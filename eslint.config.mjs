@@ -3,7 +3,7 @@ import eslint from '@eslint/js';
 import tseslint from 'typescript-eslint';
 
 /** Domain folders stay free of `vscode` so plain mocha can test them (DESIGN.md). */
-const domainFolders = ['src/cluster/**/*.ts', 'src/acp/**/*.ts', 'src/install/**/*.ts'];
+const domainFolders = ['src/cluster/**/*.ts', 'src/acp/**/*.ts', 'src/install/**/*.ts', 'src/grafana/**/*.ts'];
 
 export default tseslint.config(
   { ignores: ['dist/**', 'out/**', '.tools/**', 'node_modules/**', 'test-results/**', 'test/sim/data/**', 'media/**'] },
@@ -23,7 +23,16 @@ export default tseslint.config(
     files: domainFolders,
     rules: {
       'no-restricted-imports': ['error', {
-        paths: [{ name: 'vscode', message: 'Domain code (src/cluster, src/acp, src/install) must not import vscode; pass what it needs in.' }],
+        paths: [{ name: 'vscode', message: 'Domain code (src/cluster, src/acp, src/install, src/grafana) must not import vscode; pass what it needs in.' }],
+      }],
+    },
+  },
+  {
+    // Arrows run one way: the composition root and the VS Code-backed stores never reach up into the glue.
+    files: ['src/services.ts', 'src/state/**/*.ts'],
+    rules: {
+      'no-restricted-imports': ['error', {
+        patterns: [{ group: ['**/commands/**', '**/views/**', './commands/*', './views/*'], message: 'services.ts and src/state sit below commands and views; pass an event or callback instead.' }],
       }],
     },
   },

@@ -4,11 +4,10 @@ import { readDeepflowStatus } from './acp/deepflowStatus';
 import { Redactor } from './acp/redact';
 import { ClusterConnection } from './cluster/connection';
 import { SettingsHub } from './config';
-import { AnswerMemory, MementoPushLedger } from './commands/install/state';
-import { PlatformSecrets } from './commands/secrets';
-import { MementoTrustStore } from './commands/trustStore';
+import { AnswerMemory, MementoPushLedger } from './state/installMemory';
+import { PlatformSecrets } from './state/platformSecrets';
+import { MementoTrustStore } from './state/trustStore';
 import { DeepflowLog } from './log';
-import type { ComponentsTreeProvider } from './views/componentsTree';
 
 /** What extension-host tests get back from activate(). */
 export interface DeepflowApi {
@@ -34,8 +33,8 @@ export interface Services {
   /** Reads the DeepFlow status of the current cluster. */
   readStatus(): Promise<DeepflowStatus>;
   readonly api: DeepflowApi;
-  /** Set by the view's registration; commands refresh through it. */
-  componentsTree?: ComponentsTreeProvider;
+  /** Fires when a command changed the cluster, so views that show it read it again. Views subscribe; commands fire. */
+  readonly clusterChanged: vscode.EventEmitter<void>;
 }
 
 /** The composition root. The log comes first, so everything after it can report. */
@@ -57,5 +56,7 @@ export function createServices(context: vscode.ExtensionContext): Services {
   const trustStore = new MementoTrustStore(context.globalState);
   const pushLedger = new MementoPushLedger(context.globalState);
   const answers = new AnswerMemory(context.globalState);
-  return { version, log, settings, cluster, secrets, trustStore, pushLedger, answers, readStatus, api: { version, readStatus } };
+  const clusterChanged = new vscode.EventEmitter<void>();
+  context.subscriptions.push(clusterChanged);
+  return { version, log, settings, cluster, secrets, trustStore, pushLedger, answers, readStatus, clusterChanged, api: { version, readStatus } };
 }

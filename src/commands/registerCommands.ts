@@ -17,7 +17,7 @@ type Handler = (...args: unknown[]) => unknown;
 export function registerCommands(context: vscode.ExtensionContext, services: Services): void {
   const handlers: Record<string, Handler> = {
     'deepflow.cluster.selectContext': () => selectContext(services),
-    'deepflow.components.refresh': () => services.componentsTree?.refresh(),
+    'deepflow.components.refresh': () => services.clusterChanged.fire(),
     'deepflow.log.show': () => services.log.show(),
     'deepflow.install.downloadViolet': () => downloadVioletCommand(services, context),
     'deepflow.install.pushArtifacts': () => pushArtifactsCommand(services, context),

@@ -9,10 +9,10 @@ export function registerComponentsView(context: vscode.ExtensionContext, service
     readStatus: () => services.readStatus(),
   });
   const view = vscode.window.createTreeView('deepflow.views.components', { treeDataProvider: tree, showCollapseAll: false });
-  services.componentsTree = tree;
   context.subscriptions.push(
     tree,
     view,
+    services.clusterChanged.event(() => tree.refresh()),
     services.settings.onDidChange(() => {
       services.cluster.reset();
       void updateNoKubeconfigContext(services);

@@ -4,9 +4,9 @@ import * as assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import * as vscode from 'vscode';
-import { AnswerMemory, MementoPushLedger } from '../../src/commands/install/state';
+import { AnswerMemory, MementoPushLedger } from '../../src/state/installMemory';
 import { validateArtifactPath } from '../../src/commands/install/prompts';
-import { MementoTrustStore } from '../../src/commands/trustStore';
+import { MementoTrustStore } from '../../src/state/trustStore';
 
 const EXTENSION_ID = 'deepflow-acp.deepflow-acp';
 

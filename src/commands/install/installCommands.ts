@@ -165,7 +165,7 @@ async function runWithProgress(services: Services, context: vscode.ExtensionCont
 function reportOutcome(services: Services, title: string, report: InstallReport, ready?: { cluster: string; platformUrl?: string }): void {
   const skipped = report.steps.filter((s) => s.outcome === 'skipped').map((s) => s.title);
   const skippedText = skipped.length > 0 ? ` Skipped, already done: ${skipped.join(', ')}.` : '';
-  services.componentsTree?.refresh();
+  services.clusterChanged.fire();
   if (report.status === 'cancelled') {
     void vscode.window.showWarningMessage(`DeepFlow: ${title} was cancelled. Nothing was left half-applied; run it again to resume.`);
     return;
@@ -279,7 +279,7 @@ export async function uninstallCommand(services: Services): Promise<void> {
       }
     },
   );
-  services.componentsTree?.refresh();
+  services.clusterChanged.fire();
   const kept = plan.keeps.map((k) => k.label).join(', ');
   void vscode.window.showInformationMessage(
     `DeepFlow was uninstalled from ${client.contextName}${result.deleted.length === 0 ? ' (nothing was left to remove)' : ''}. Kept: ${kept}.`,

@@ -28,9 +28,9 @@ import {
 } from '../../acp/validation';
 import type { Redactor } from '../../acp/redact';
 import type { DeepflowSettings } from '../../config';
-import type { PlatformSecrets } from '../secrets';
+import type { PlatformSecrets } from '../../state/platformSecrets';
 import { MultiStepInput, type InputStep } from '../multiStepInput';
-import type { RememberedAnswers } from './state';
+import type { RememberedAnswers } from '../../state/installMemory';
 
 /** Everything a command may ask for. Filled as the user answers. */
 export interface InstallAnswers {

@@ -1,6 +1,6 @@
 /**
  * The platform trust decisions (a pinned SHA-256 fingerprint or a CA file's PEM, per platform origin), kept in
- * globalState: they are not secrets, and the Grafana proxy will read the same store later.
+ * globalState: they are not secrets, the install and the Grafana proxy both read it.
  */
 import type * as vscode from 'vscode';
 import type { PlatformTrust, TrustStore } from '../acp/platformTrust';

@@ -3,7 +3,7 @@
  * ledger of violet pushes (the platform offers no API to list them).
  */
 import type * as vscode from 'vscode';
-import type { PushLedger, PushRecord } from '../../install';
+import type { PushLedger, PushRecord } from '../install';
 
 /** The answers worth offering again as defaults. No secret belongs here. */
 export interface RememberedAnswers {
