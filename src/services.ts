@@ -4,6 +4,7 @@ import { readDeepflowStatus } from './acp/deepflowStatus';
 import { Redactor } from './acp/redact';
 import { ClusterConnection } from './cluster/connection';
 import { SettingsHub } from './config';
+import { GrafanaPlatforms } from './state/grafanaPlatforms';
 import { AnswerMemory, MementoPushLedger } from './state/installMemory';
 import { PlatformSecrets } from './state/platformSecrets';
 import { MementoTrustStore } from './state/trustStore';
@@ -30,6 +31,8 @@ export interface Services {
   readonly pushLedger: MementoPushLedger;
   /** The install's last answers, never secrets (globalState). */
   readonly answers: AnswerMemory;
+  /** Which platform serves each context's Grafana (globalState). */
+  readonly grafanaPlatforms: GrafanaPlatforms;
   /** Reads the DeepFlow status of the current cluster. */
   readStatus(): Promise<DeepflowStatus>;
   readonly api: DeepflowApi;
@@ -56,7 +59,8 @@ export function createServices(context: vscode.ExtensionContext): Services {
   const trustStore = new MementoTrustStore(context.globalState);
   const pushLedger = new MementoPushLedger(context.globalState);
   const answers = new AnswerMemory(context.globalState);
+  const grafanaPlatforms = new GrafanaPlatforms(context.globalState);
   const clusterChanged = new vscode.EventEmitter<void>();
   context.subscriptions.push(clusterChanged);
-  return { version, log, settings, cluster, secrets, trustStore, pushLedger, answers, readStatus, clusterChanged, api: { version, readStatus } };
+  return { version, log, settings, cluster, secrets, trustStore, pushLedger, answers, grafanaPlatforms, readStatus, clusterChanged, api: { version, readStatus } };
 }
