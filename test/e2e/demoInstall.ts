@@ -26,17 +26,24 @@ export interface DemoInstall {
   artifactsDir: string;
 }
 
+/** Writes the two artifacts, named as the guide names them, into `artifactsDir`; returns their paths. */
+export function writeDemoArtifacts(artifactsDir: string): { nfs: string; deepflow: string } {
+  mkdirSync(artifactsDir, { recursive: true });
+  const files = { nfs: join(artifactsDir, nfsArtifact), deepflow: join(artifactsDir, deepflowArtifact) };
+  writeFileSync(files.nfs, Buffer.alloc(2048, 1));
+  writeFileSync(files.deepflow, Buffer.alloc(4096, 2));
+  return files;
+}
+
 /** Installs DeepFlow on `sim` through `kubeconfig`; `dir` receives the artifacts and violet. Throws with the failing step. */
 export async function installDemoDeepflow(sim: StartedSimulator, kubeconfig: string, dir: string, logger: Logger): Promise<DemoInstall> {
   const artifactsDir = join(dir, 'artifacts');
-  mkdirSync(artifactsDir, { recursive: true });
-  writeFileSync(join(artifactsDir, nfsArtifact), Buffer.alloc(2048, 1));
-  writeFileSync(join(artifactsDir, deepflowArtifact), Buffer.alloc(4096, 2));
+  const artifacts = writeDemoArtifacts(artifactsDir);
   const grafanaPassword = `Demo-${randomBytes(9).toString('base64url')}`;
   const plan: InstallPlan = {
     platform: { url: sim.info.platformUrl, trust: { kind: 'pinned', fingerprint: sim.info.platformFingerprint } },
     credentials: { kind: 'password', username: sim.info.platformUsername, password: sim.info.platformPassword },
-    artifacts: { nfs: join(artifactsDir, nfsArtifact), deepflow: join(artifactsDir, deepflowArtifact) },
+    artifacts,
     // Only stored by the simulator, never contacted; the guide's own example values.
     storageClass: { name: 'nfs', server: '10.100.0.4', share: '/nfs' },
     deepflow: { chartVersion: demoChartVersion, clusterName: sim.info.clusterName, grafanaAdminUser: 'admin', grafanaAdminPassword: grafanaPassword, storageClass: 'nfs', ...defaultDeepflowSizes },
