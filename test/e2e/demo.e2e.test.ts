@@ -85,6 +85,8 @@ suite('npm start -- --with-deepflow: a ready demo', function () {
     const opened = Date.now();
     await page.goto(url);
     await waitForWorkbench(page, CONTAINER, 60_000);
+    // On a quiet machine the workbench is ready in 7 to 12 s; far more means the machine is overloaded, not the demo.
+    const workbenchSeconds = (Date.now() - opened) / 1000;
     await openViewContainer(page, CONTAINER);
     // Each row's accessible label is "<name>: <readiness>, <detail>" (componentsTree.ts).
     const names = [...deepflowPrerequisites.map((p) => p.label), ...deepflowComponents.map((c) => c.name)];
@@ -98,8 +100,8 @@ suite('npm start -- --with-deepflow: a ready demo', function () {
       await page.waitForTimeout(500);
     }
     const seconds = (Date.now() - opened) / 1000;
-    assert.deepEqual(notReady(labels), [], `not ready ${seconds.toFixed(1)} s after opening: ${labels.join(' | ')}`);
-    console.log(`      six components ready ${seconds.toFixed(1)} s after opening the URL`);
+    assert.deepEqual(notReady(labels), [], `not ready ${seconds.toFixed(1)} s after opening (workbench ready after ${workbenchSeconds.toFixed(1)} s): ${labels.join(' | ')}`);
+    console.log(`      ready ${seconds.toFixed(1)} s after opening the URL (workbench ready after ${workbenchSeconds.toFixed(1)} s)`);
   });
 
   test('the cluster holds what the guide installs: both violet pushes, the NFS plugin, the storage class, the Application and the Ingress', async function () {
