@@ -3,14 +3,11 @@
 // dialog, "Pick CA File…" for a self-signed platform, a platform token, a saved password replaced and not kept,
 // a values diff declined then confirmed on a rerun, and Uninstall declined then confirmed, each checked with kubectl.
 import * as assert from 'node:assert/strict';
-import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { Page } from 'playwright-core';
-import { startSimulator } from '../sim/index';
-import { startCodeServer, type CodeServer } from './codeServer';
-import { demoChartVersion as CHART_VERSION, writeDemoArtifacts } from './demoInstall';
-import { packageExtension } from './extension';
+import { demoChartVersion as CHART_VERSION } from './demoInstall';
+import { startInstallWorld, type InstallWorld } from './installFixture';
 import {
   answer,
   choose,
@@ -23,11 +20,8 @@ import {
   waitForDialog,
   waitForStep,
 } from './installHelpers';
-import { extensionLogFile, launchBrowser, runCommand, saveArtifacts, waitForNotification, waitForWorkbench, type Browser } from './workbench';
+import { extensionLogFile, runCommand, saveArtifacts, waitForNotification } from './workbench';
 
-type Sim = Awaited<ReturnType<typeof startSimulator>>;
-
-const CONTAINER = 'DeepFlow';
 const GRAFANA_PASSWORD = 'Ui-Paths-2026!grafana';
 
 const inputBox = '.quick-input-widget .quick-input-box .monaco-inputbox';
@@ -81,58 +75,42 @@ async function pickInFileDialog(page: Page, title: string, file: string): Promis
 
 suite('the install paths in the UI: validation, file dialogs, token, saved password, values diff, uninstall', function () {
   this.timeout(600_000);
-  let sim: Sim | undefined;
-  let server: CodeServer | undefined;
-  let browser: Browser | undefined;
-  let dir = '';
-  let kubeconfig = '';
-  let nfsArtifact = '';
-  let deepflowArtifact = '';
+  let world: InstallWorld | undefined;
   let caFile = '';
 
   suiteSetup(async function () {
-    const vsix = await packageExtension();
-    sim = await startSimulator({ timeScale: 0.05 });
-    dir = mkdtempSync(join(tmpdir(), 'deepflow-e2e-paths-'));
-    kubeconfig = join(dir, 'kubeconfig');
-    sim.writeKubeconfig(kubeconfig);
-    ({ nfs: nfsArtifact, deepflow: deepflowArtifact } = writeDemoArtifacts(join(dir, 'artifacts')));
-    caFile = join(dir, 'platform-ca.pem');
-    writeFileSync(caFile, sim.platformCaPem);
-    server = await startCodeServer({ extension: { vsix }, kubeconfig });
-    browser = await launchBrowser();
-    await browser.page.goto(server.workbenchUrl());
-    await waitForWorkbench(browser.page, CONTAINER, 120_000);
+    world = await startInstallWorld('paths');
+    caFile = join(world.dir, 'platform-ca.pem');
+    writeFileSync(caFile, world.sim.platformCaPem);
   });
 
   teardown(async function () {
-    if (this.currentTest?.state === 'failed') console.log(`      artifacts: ${await saveArtifacts(this.currentTest.fullTitle(), { browser, server })}`);
+    if (this.currentTest?.state === 'failed') console.log(`      artifacts: ${await saveArtifacts(this.currentTest.fullTitle(), { browser: world?.browser, server: world?.server })}`);
   });
 
   suiteTeardown(async function () {
-    await browser?.close();
-    await server?.stop();
-    await sim?.stop();
-    if (dir) rmSync(dir, { recursive: true, force: true });
+    await world?.stop();
   });
 
   test('every box of the guided install opens without an error; Enter on an empty box shows one; Browse… and Pick CA File… lead to "ready"', async function () {
-    assert.ok(browser && sim);
+    assert.ok(world);
+    const { sim, browser, server } = world;
+    const { nfs: nfsArtifact, deepflow: deepflowArtifact } = world.artifacts;
     const { page } = browser;
     await runCommand(page, 'DeepFlow: Install DeepFlow (Guided)');
     const steps: [number, string, () => Promise<void>][] = [
       [1, 'platform URL', async () => {
         assert.match(await inputMessage(page), /ACP platform URL/, 'the untouched box does not show its prompt');
         await enterOnEmptyShowsError(page, 1, /platform URL|https/i);
-        await answer(page, 1, sim?.info.platformUrl);
+        await answer(page, 1, sim.info.platformUrl);
       }],
       [2, 'login kind', () => choose(page, 2, 'Username and password')],
       [3, 'username', async () => {
         assert.match(await inputMessage(page), /platform username/);
         await enterOnEmptyShowsError(page, 3, /username/i);
-        await answer(page, 3, sim?.info.platformUsername);
+        await answer(page, 3, sim.info.platformUsername);
       }],
-      [4, 'password', () => answer(page, 4, sim?.info.platformPassword)],
+      [4, 'password', () => answer(page, 4, sim.info.platformPassword)],
       [5, 'keep the password?', () => choose(page, 5, "Keep the password in VS Code's secret storage")],
       [6, 'NFS artifact', async () => {
         await page.locator('.quick-input-widget .quick-input-titlebar .action-label[aria-label="Browse…"], .quick-input-widget .action-label[title="Browse…"]').first().click();
@@ -165,13 +143,14 @@ suite('the install paths in the UI: validation, file dialogs, token, saved passw
     await waitForDialog(page, /Install DeepFlow on/, 120_000);
     await clickDialogButton(page, /Install DeepFlow on/, 'Install');
     await waitForNotification(page, `DeepFlow is ready on ${sim.info.clusterName}`, 420_000);
-    const log = server ? extensionLogFile(server) : undefined;
+    const log = extensionLogFile(server);
     assert.match(log ? readFileSync(log, 'utf8') : '', /Trusting https:\/\/127\.0\.0\.1:\d+ through the CA in .*platform-ca\.pem/, 'the platform was not trusted through the picked CA file');
     assert.deepEqual(sim.pushes().map((p) => `${p.file} by ${p.user}`), ['nfs.amd64.v4.0.2.tgz by admin@cpaas.io', `deepflow-${CHART_VERSION}.tgz by admin@cpaas.io`]);
   });
 
   test('a platform token logs violet in: a new DeepFlow artifact is pushed as the token user', async function () {
-    assert.ok(browser && sim);
+    assert.ok(world);
+    const { sim, browser, dir } = world;
     const { page } = browser;
     // A chart version the cluster does not run yet, so the push is not skipped (the NFS artifact is: ars/nfs is healthy).
     const newer = join(dir, 'artifacts', 'deepflow-v3.19.1-fix.50.1.gabcdef01-dbs.tgz');
@@ -191,7 +170,8 @@ suite('the install paths in the UI: validation, file dialogs, token, saved passw
   });
 
   test('a saved password typed over and not kept is deleted from secret storage', async function () {
-    assert.ok(browser && sim);
+    assert.ok(world);
+    const { sim, browser } = world;
     const { page } = browser;
     const pushWithPassword = async (): Promise<void> => {
       await runCommand(page, 'DeepFlow: Push Artifacts');
@@ -217,7 +197,9 @@ suite('the install paths in the UI: validation, file dialogs, token, saved passw
   });
 
   test('a rerun with a new MySQL size shows the values diff: declined keeps the values, confirmed applies them', async function () {
-    assert.ok(browser && sim);
+    assert.ok(world);
+    const { sim, browser, kubeconfig } = world;
+    const deepflowArtifact = world.artifacts.deepflow;
     const { page } = browser;
     const mysqlSize = async (): Promise<string> => {
       const app = await kubectlGet(kubeconfig, ['applications.app.k8s.io', 'deepflow', '-n', 'cpaas-system']);
@@ -258,7 +240,8 @@ suite('the install paths in the UI: validation, file dialogs, token, saved passw
   });
 
   test('Uninstall DeepFlow: Cancel removes nothing; Uninstall removes DeepFlow and keeps MySQL\'s claim, the storage class and the NFS plugin', async function () {
-    assert.ok(browser && sim);
+    assert.ok(world);
+    const { browser, kubeconfig } = world;
     const { page } = browser;
     await clearNotifications(page);
     await runCommand(page, 'DeepFlow: Uninstall DeepFlow');
