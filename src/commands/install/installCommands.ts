@@ -57,6 +57,9 @@ async function ask(services: Services, topics: Topic[], title: string): Promise<
     const origin = new URL(answers.platformUrl).origin;
     if (answers.authKind === 'token' && answers.token) await services.secrets.store(origin, 'token', answers.token);
     if (answers.authKind === 'password' && answers.password) await services.secrets.store(origin, 'password', answers.password, answers.username);
+  } else if (answers.platformUrl && answers.savedSecretReplaced && answers.authKind) {
+    // "Don't keep" after typing over a saved secret: the old one is stale (likely changed), so it goes too.
+    await services.secrets.forget(new URL(answers.platformUrl).origin, answers.authKind, answers.username);
   }
   await keepGrafanaPassword(services, answers);
   return answers;

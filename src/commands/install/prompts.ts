@@ -42,6 +42,8 @@ export interface InstallAnswers {
   /** The secret was typed now (not read from SecretStorage), and the user agreed to keep it. */
   keepSecret?: boolean;
   secretWasSaved?: boolean;
+  /** A secret was saved for this login, and the user typed another one instead: keep the new one, or forget both. */
+  savedSecretReplaced?: boolean;
   nfsArtifact?: string;
   deepflowArtifact?: string;
   chartVersion?: string;
@@ -202,6 +204,7 @@ function questionsFor(topic: Topic, title: string, s: PromptServices): Question[
             });
             a.password = value === '' && saved ? saved : value;
             a.secretWasSaved = value === '' && saved !== undefined;
+            a.savedSecretReplaced = value !== '' && saved !== undefined;
             s.redactor.registerBasicAuth(a.username ?? '', a.password);
           },
         },
@@ -220,6 +223,7 @@ function questionsFor(topic: Topic, title: string, s: PromptServices): Question[
             });
             a.token = value === '' && saved ? saved : value.trim();
             a.secretWasSaved = value === '' && saved !== undefined;
+            a.savedSecretReplaced = value !== '' && saved !== undefined;
             s.redactor.register(a.token);
           },
         },
