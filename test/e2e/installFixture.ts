@@ -6,7 +6,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { startSimulator, type StartedSimulator } from '../sim/index';
 import { startCodeServer, type CodeServer } from './codeServer';
-import { writeDemoArtifacts } from './demoInstall';
+import { writeSimArtifacts } from '../sim/installDeepflow';
 import { packageExtension } from './extension';
 import { launchBrowser, waitForWorkbench, type Browser } from './workbench';
 
@@ -27,7 +27,7 @@ export async function startInstallWorld(name: string): Promise<InstallWorld> {
   const sim = await startSimulator({ timeScale: 0.05 });
   const kubeconfig = join(dir, 'kubeconfig');
   sim.writeKubeconfig(kubeconfig);
-  const artifacts = writeDemoArtifacts(join(dir, 'artifacts'));
+  const artifacts = writeSimArtifacts(join(dir, 'artifacts'));
   let server: CodeServer | undefined;
   let browser: Browser | undefined;
   const stop = async (): Promise<void> => {

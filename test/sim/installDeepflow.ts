@@ -4,7 +4,7 @@
  * Application and the Ingress. For suites whose subject comes after the install (Grafana, the troubleshooting
  * flows, the live view), so each does not repeat the install's prompts.
  */
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Redactor } from '../../src/acp/redact';
@@ -19,23 +19,38 @@ export interface InstallDeepflowOptions {
   grafanaAdminUser?: string;
   logger?: Logger;
   waitMs?: number;
+  /** Where the two artifacts and violet go (kept); default: a temporary folder, removed afterwards. */
+  workDir?: string;
+  /** The kubeconfig to install through; default: one written for the simulator's admin into the work folder. */
+  kubeconfig?: string;
+  /** The NFS server the storage class names (only stored by the simulator). Default 127.0.0.1. */
+  nfsServer?: string;
+}
+
+const NFS_ARTIFACT = 'nfs.amd64.v4.0.2.tgz';
+const DEEPFLOW_ARTIFACT = `deepflow-${SIM_CHART_VERSION}.tgz`;
+
+/** Writes the two artifacts, named as the guide names them (the simulator checks only names); returns their paths. */
+export function writeSimArtifacts(dir: string): { nfs: string; deepflow: string } {
+  mkdirSync(dir, { recursive: true });
+  const files = { nfs: join(dir, NFS_ARTIFACT), deepflow: join(dir, DEEPFLOW_ARTIFACT) };
+  writeFileSync(files.nfs, Buffer.alloc(2048, 1));
+  writeFileSync(files.deepflow, Buffer.alloc(4096, 2));
+  return files;
 }
 
 /** Installs DeepFlow on `sim` and resolves once the install engine reports it ready; throws with the failed step. */
 export async function installDeepflow(sim: StartedSimulator, options: InstallDeepflowOptions): Promise<void> {
-  const dir = mkdtempSync(join(tmpdir(), 'deepflow-sim-install-'));
+  const dir = options.workDir ?? mkdtempSync(join(tmpdir(), 'deepflow-sim-install-'));
   try {
-    const kubeconfig = join(dir, 'kubeconfig');
-    sim.writeKubeconfig(kubeconfig);
-    const nfs = join(dir, 'nfs.amd64.v4.0.2.tgz');
-    const deepflow = join(dir, `deepflow-${SIM_CHART_VERSION}.tgz`);
-    writeFileSync(nfs, Buffer.alloc(1024, 1));
-    writeFileSync(deepflow, Buffer.alloc(4096, 2));
+    const kubeconfig = options.kubeconfig ?? join(dir, 'kubeconfig');
+    if (!options.kubeconfig) sim.writeKubeconfig(kubeconfig);
+    const artifacts = writeSimArtifacts(join(dir, 'artifacts'));
     const plan: InstallPlan = {
       platform: { url: sim.info.platformUrl, trust: { kind: 'pinned', fingerprint: sim.info.platformFingerprint } },
       credentials: { kind: 'password', username: sim.info.platformUsername, password: sim.info.platformPassword },
-      artifacts: { nfs, deepflow },
-      storageClass: { name: 'nfs', server: '127.0.0.1', share: '/nfs' },
+      artifacts,
+      storageClass: { name: 'nfs', server: options.nfsServer ?? '127.0.0.1', share: '/nfs' },
       deepflow: {
         chartVersion: SIM_CHART_VERSION,
         clusterName: sim.info.clusterName,
@@ -57,7 +72,7 @@ export async function installDeepflow(sim: StartedSimulator, options: InstallDee
       progress: () => undefined,
       confirm: () => Promise.resolve(true),
       timeouts: { waitMs: options.waitMs ?? 120_000 },
-      storageDir: join(dir, 'storage'),
+      storageDir: join(dir, 'violet'),
       pushLedger: memoryPushLedger(),
       redactor,
     });
@@ -66,6 +81,6 @@ export async function installDeepflow(sim: StartedSimulator, options: InstallDee
       throw new Error(`installing DeepFlow on the simulator ended ${report.status}: ${failed?.title ?? '?'} ${failed?.detail ?? ''}`);
     }
   } finally {
-    rmSync(dir, { recursive: true, force: true });
+    if (!options.workDir) rmSync(dir, { recursive: true, force: true });
   }
 }
