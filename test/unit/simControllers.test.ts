@@ -204,7 +204,7 @@ describe('simulated ACP controllers', () => {
       const counted = answerQuery('SELECT pod_ns_0, Count(row) AS n FROM l7_flow_log WHERE l7_protocol = 120 GROUP BY pod_ns_0');
       assert.deepEqual(counted.values, [
         ['default', 3],
-        ['shop', 2],
+        ['shop', 4],
       ]);
     });
 
