@@ -1,6 +1,7 @@
 import * as vscode from 'vscode';
 import { createServices, type DeepflowApi } from './services';
 import { registerCommands } from './commands/registerCommands';
+import { registerTroubleshooting } from './commands/troubleshootCommands';
 import { registerComponentsView } from './views/registerComponentsView';
 
 /** A table of contents: build the services once, register each feature, hand tests an API. */
@@ -9,6 +10,7 @@ export function activate(context: vscode.ExtensionContext): DeepflowApi {
   const services = createServices(context);
   registerComponentsView(context, services);
   registerCommands(context, services);
+  registerTroubleshooting(context, services, services.grafana);
   services.log.info(`DeepFlow for ACP ${services.version} activated in ${(performance.now() - started).toFixed(1)} ms`);
   return services.api;
 }

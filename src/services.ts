@@ -8,6 +8,7 @@ import { AnswerMemory, MementoPushLedger } from './state/installMemory';
 import { PlatformSecrets } from './state/platformSecrets';
 import { MementoTrustStore } from './state/trustStore';
 import { DeepflowLog } from './log';
+import type { GrafanaAccess } from './grafana/contract';
 
 /** What extension-host tests get back from activate(). */
 export interface DeepflowApi {
@@ -35,6 +36,8 @@ export interface Services {
   readonly api: DeepflowApi;
   /** Fires when a command changed the cluster, so views that show it read it again. Views subscribe; commands fire. */
   readonly clusterChanged: vscode.EventEmitter<void>;
+  /** The current cluster's Grafana: its logged-in API and the panel that shows its pages. */
+  readonly grafana: GrafanaAccess;
 }
 
 /** The composition root. The log comes first, so everything after it can report. */
@@ -58,5 +61,7 @@ export function createServices(context: vscode.ExtensionContext): Services {
   const answers = new AnswerMemory(context.globalState);
   const clusterChanged = new vscode.EventEmitter<void>();
   context.subscriptions.push(clusterChanged);
-  return { version, log, settings, cluster, secrets, trustStore, pushLedger, answers, readStatus, clusterChanged, api: { version, readStatus } };
+  // replaced by the Grafana panel at merge
+  const grafana: GrafanaAccess = { currentApi: () => Promise.reject(new Error('The Grafana panel is not available yet.')), open: () => Promise.reject(new Error('The Grafana panel is not available yet.')) };
+  return { version, log, settings, cluster, secrets, trustStore, pushLedger, answers, readStatus, clusterChanged, grafana, api: { version, readStatus } };
 }
