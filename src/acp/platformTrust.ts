@@ -263,6 +263,8 @@ export interface PlatformRequestOptions {
   /** An agent from httpsAgentFor(trust); one is made (and destroyed afterwards) when omitted. */
   agent?: Agent;
   timeoutMs?: number;
+  /** A request body, sent whole (the Grafana proxy's login and forwarded requests). */
+  body?: string | Buffer;
 }
 
 /** Opens a verified GET (or other method) to the platform and resolves with the response, body unread. */
@@ -281,7 +283,7 @@ export function requestPlatform(url: string, trust: PlatformTrust, options: Plat
       if (ownAgent) agent.destroy();
       reject(explainTlsError(err, origin));
     });
-    req.end();
+    req.end(options.body);
   });
 }
 
