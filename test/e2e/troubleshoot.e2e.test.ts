@@ -1,0 +1,191 @@
+// The guide's two troubleshooting flows in a real VS Code (code-server) driven by real Chromium, against the ACP
+// simulator with DeepFlow installed: the DNS flow lists the simulator's NXDOMAIN row in words and opens Distributed
+// Tracing in the Grafana panel with exactly the chosen variables and range; the HTTP flow shows the guide's chain
+// (node → pod /foo → external /bar) as nested rows and opens the trace.
+import * as assert from 'node:assert/strict';
+import { mkdirSync, mkdtempSync, rmSync } from 'node:fs';
+import { request as httpsRequest } from 'node:https';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import type { Frame, Page } from 'playwright-core';
+import { buildDeepflowApplication, buildGrafanaIngress } from '../../src/acp/manifests';
+import { ClusterClient } from '../../src/cluster/client';
+import { loadKubeconfig } from '../../src/cluster/kubeconfig';
+import type { KubeObject } from '../../src/cluster/types';
+import { startSimulator } from '../sim/index';
+import { startCodeServer, type CodeServer } from './codeServer';
+import { packageExtension } from './extension';
+import { answer, choose, clickDialogButton } from './installHelpers';
+import { resultsDir } from './paths';
+import { launchBrowser, openViewContainer, runCommand, saveArtifacts, treeItems, treeLabels, waitForWorkbench, type Browser } from './workbench';
+
+type Sim = Awaited<ReturnType<typeof startSimulator>>;
+
+const CONTAINER = 'DeepFlow';
+const VIEW = 'Troubleshooting';
+const GRAFANA_PASSWORD = 'e2e-Troubleshoot-1';
+const TRACE_ID = '0af7651916cd43dd8448eb211c80319c';
+
+/** The applications whose traffic the simulator's querier describes: shop/checkout and kube-ovn-pinger. */
+function sampleWorkloads(): KubeObject[] {
+  const template = (app: string) => ({
+    selector: { matchLabels: { app } },
+    template: { metadata: { labels: { app } }, spec: { containers: [{ name: app, image: `registry.example/${app}:1` }] } },
+  });
+  return [
+    { apiVersion: 'v1', kind: 'Namespace', metadata: { name: 'shop' } },
+    { apiVersion: 'apps/v1', kind: 'Deployment', metadata: { name: 'checkout', namespace: 'shop' }, spec: { replicas: 1, ...template('checkout') } },
+    { apiVersion: 'apps/v1', kind: 'Deployment', metadata: { name: 'cart', namespace: 'shop' }, spec: { replicas: 1, ...template('cart') } },
+    { apiVersion: 'apps/v1', kind: 'DaemonSet', metadata: { name: 'kube-ovn-pinger', namespace: 'kube-system' }, spec: template('kube-ovn-pinger') },
+  ];
+}
+
+function platformPost(sim: Sim, path: string, body: string): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const req = httpsRequest(new URL(path, sim.info.platformUrl), { method: 'POST', ca: sim.platformCaPem, headers: { authorization: `Bearer ${sim.platformToken}` } }, (res) => {
+      res.resume();
+      res.on('end', () => resolve(res.statusCode ?? 0));
+    });
+    req.on('error', reject);
+    req.end(body);
+  });
+}
+
+async function poll<T>(what: string, probe: () => T | undefined | false | Promise<T | undefined | false>, timeoutMs = 60_000): Promise<T> {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    const value = await probe();
+    if (value !== undefined && value !== false) return value;
+    if (Date.now() > deadline) throw new Error(`timed out after ${timeoutMs / 1000} s waiting for ${what}`);
+    await new Promise((r) => setTimeout(r, 250));
+  }
+}
+
+/** The frame (at any depth: workbench → webview → panel → Grafana) whose URL contains `part`. */
+function grafanaFrame(page: Page, part: string, timeoutMs = 90_000): Promise<Frame> {
+  return poll(`a Grafana frame at ${part}`, () => page.frames().find((f) => f.url().includes(part)), timeoutMs);
+}
+
+/** The rows of the Troubleshooting view once one of them matches `pattern`. */
+async function rowsShowing(page: Page, pattern: RegExp, timeoutMs = 60_000): Promise<string[]> {
+  return poll(`a Troubleshooting row matching ${String(pattern)}`, async () => {
+    const labels = await treeLabels(page, VIEW);
+    return labels.some((l) => pattern.test(l)) ? labels : undefined;
+  }, timeoutMs);
+}
+
+suite('troubleshoot: DNS failures and chained HTTP requests in a real VS Code', function () {
+  this.timeout(600_000);
+  let sim: Sim | undefined;
+  let server: CodeServer | undefined;
+  let browser: Browser | undefined;
+  let dir = '';
+
+  suiteSetup(async function () {
+    const vsix = await packageExtension();
+    sim = await startSimulator({ timeScale: 0.05, nodes: 2 });
+    dir = mkdtempSync(join(tmpdir(), 'deepflow-e2e-troubleshoot-'));
+    mkdirSync(resultsDir, { recursive: true });
+    const kubeconfig = join(dir, 'kubeconfig');
+    sim.writeKubeconfig(kubeconfig);
+    // DeepFlow as the guided install leaves it (the install journey itself is install.e2e.test.ts).
+    const client = ClusterClient.forContext(loadKubeconfig({ settingValue: kubeconfig }));
+    assert.equal(await platformPost(sim, '/sim/violet/push?file=deepflow-v1.0.0.tgz', 'chart'), 200);
+    const input = { chartVersion: 'v1.0.0', clusterName: sim.info.clusterName, grafanaAdminUser: 'admin', grafanaAdminPassword: GRAFANA_PASSWORD, storageClass: 'nfs', mysqlSize: '50Gi', clickhousePathSize: '100Gi', clickhouseStoragePathSize: '200Gi' };
+    for (const obj of [buildDeepflowApplication(input), buildGrafanaIngress(sim.info.clusterName), ...sampleWorkloads()]) await client.apply(obj);
+    const store = sim.api.store;
+    await poll('DeepFlow ready', () => {
+      const app = store.get('app.k8s.io/v1beta1', 'Application', 'cpaas-system', 'deepflow');
+      return (app?.spec as { assemblyPhase?: string } | undefined)?.assemblyPhase === 'Succeeded';
+    }, 120_000);
+    server = await startCodeServer({ extension: { vsix }, kubeconfig, userSettings: { 'deepflow.install.platformUrl': sim.info.platformUrl } });
+    browser = await launchBrowser();
+    await browser.page.goto(server.workbenchUrl());
+    await waitForWorkbench(browser.page, CONTAINER, 120_000);
+    await openViewContainer(browser.page, CONTAINER);
+  });
+
+  teardown(async function () {
+    if (this.currentTest?.state === 'failed') {
+      const saved = await saveArtifacts(this.currentTest.fullTitle(), { browser, server });
+      console.log(`      artifacts: ${saved}`);
+    }
+  });
+
+  suiteTeardown(async function () {
+    await browser?.close();
+    await server?.stop();
+    await sim?.stop();
+    if (dir) rmSync(dir, { recursive: true, force: true });
+  });
+
+  /** The first Grafana open of a fresh profile asks to trust the simulator's self-signed platform: compare and pin. */
+  async function trustPlatformIfAsked(page: Page): Promise<void> {
+    assert.ok(sim);
+    const fingerprint = sim.info.platformFingerprint;
+    const dialog = page.locator('.monaco-dialog-box').filter({ hasText: fingerprint.slice(0, 11) }).first();
+    const shown = await dialog.waitFor({ state: 'visible', timeout: 20_000 }).then(() => true, () => false);
+    if (!shown) return;
+    const button = dialog.getByRole('button', { name: /trust/i }).first();
+    await clickDialogButton(page, fingerprint.slice(0, 11), ((await button.textContent()) ?? 'Trust').trim());
+  }
+
+  test('Find DNS Failures lists the NXDOMAIN in words and opens Distributed Tracing with exactly the chosen variables', async function () {
+    assert.ok(browser);
+    const { page } = browser;
+    await runCommand(page, 'DeepFlow: Find DNS Failures…');
+    await choose(page, 1, 'shop');
+    await choose(page, 2, 'checkout');
+    await answer(page, 3, '*.cluster.locl');
+    await choose(page, 4, 'Last 1 hour');
+
+    const rows = await rowsShowing(page, /payments\.shop\.svc\.cluster\.locl/);
+    const nx = rows.find((r) => r.includes('payments.shop.svc.cluster.locl'));
+    assert.match(nx ?? '', /NXDOMAIN: the domain does not exist/);
+    assert.match(nx ?? '', /checkout-7d9fb5c6d4-x2k8p/);
+    assert.ok(!rows.some((r) => r.includes('ledger.bank.example')), 'the SERVFAIL of another domain is filtered out');
+
+    await trustPlatformIfAsked(page);
+    const frame = await grafanaFrame(page, '/d/Distributed_Tracing/');
+    const url = new URL(frame.url());
+    const vars = [...url.searchParams.entries()].filter(([k]) => k.startsWith('var-') || k === 'from' || k === 'to');
+    assert.deepEqual(vars, [
+      ['var-namespace', 'shop'],
+      ['var-workload', 'checkout'],
+      ['var-request_resource', '*.cluster.locl'],
+      ['from', 'now-1h'],
+      ['to', 'now'],
+    ]);
+    assert.match(url.search, /var-request_resource=\*\.cluster\.locl&/, 'the wildcard reaches Grafana as a literal *');
+    await frame.locator('#dashboard-title').waitFor({ state: 'visible', timeout: 60_000 });
+    assert.equal((await frame.locator('#dashboard-title').textContent())?.trim(), 'Distributed Tracing');
+    await page.screenshot({ path: join(resultsDir, 'troubleshoot-dns.png') });
+  });
+
+  test('Follow Chained HTTP Requests shows node → pod /foo → external /bar and opens the trace', async function () {
+    assert.ok(browser);
+    const { page } = browser;
+    await runCommand(page, 'DeepFlow: Follow Chained HTTP Requests…');
+    await choose(page, 1, 'kube-system');
+    await choose(page, 2, 'kube-ovn-pinger');
+    await choose(page, 3, 'Last 1 hour');
+
+    await rowsShowing(page, /^GET \/foo/);
+    const foo = treeItems(page, VIEW).filter({ hasText: /^GET \/foo/ }).first();
+    await foo.locator('.monaco-tl-twistie').click();
+    const chain = await rowsShowing(page, /GET \/bar → external 192\.168\.152\.146/);
+    const at = (pattern: RegExp): number => chain.findIndex((r) => pattern.test(r));
+    const client = at(/^node 192\.168\.136\.239 client/);
+    const first = at(/^GET \/foo → pod kube-ovn-pinger-nnsrc/);
+    const second = at(/^GET \/bar → external 192\.168\.152\.146/);
+    assert.ok(client >= 0 && first > client && second > first, `the chain nests in order: ${JSON.stringify(chain)}`);
+    assert.match(chain[first] ?? '', /client process \(S\), client container node \(N\), server process \(S\)/);
+    const depth = async (pattern: RegExp): Promise<number> => Number(await treeItems(page, VIEW).filter({ hasText: pattern }).first().getAttribute('aria-level'));
+    assert.ok((await depth(/^GET \/bar → external/)) > (await depth(/^GET \/foo → pod/)), '/bar sits under /foo');
+
+    await foo.locator('.label-name').first().click();
+    const frame = await grafanaFrame(page, `var-trace_id=${TRACE_ID}`);
+    assert.equal(new URL(frame.url()).searchParams.get('var-trace_id'), TRACE_ID);
+    await page.screenshot({ path: join(resultsDir, 'troubleshoot-http.png') });
+  });
+});
