@@ -53,6 +53,7 @@ export const text = {
   noHttpRequests: 'No HTTP requests in this range.',
   noHttpRequestsDetail: 'DeepFlow recorded no HTTP/1 or HTTP/2 request of this workload. Try a longer range.',
   noChain: 'DeepFlow has no other span of this request.',
+  chainFailed: 'The chain of this request could not be read.',
   clientRole: 'client',
   openInGrafana: 'Open in Grafana',
 };

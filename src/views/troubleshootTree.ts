@@ -86,7 +86,12 @@ export class TroubleshootTreeProvider implements vscode.TreeDataProvider<Trouble
     if (node.kind === 'client') return node.calls.map((c) => ({ kind: 'call', node: c }));
     if (node.kind === 'call') return node.node.children.map((c) => ({ kind: 'call', node: c }));
     if (node.kind !== 'request' || !this.content?.loadChain) return [];
-    const chains = await this.content.loadChain(node.call);
+    let chains: Chain[];
+    try {
+      chains = await this.content.loadChain(node.call);
+    } catch (err) {
+      return [{ kind: 'message', label: text.chainFailed, detail: err instanceof Error ? err.message : String(err) }];
+    }
     if (chains.length === 0) return [{ kind: 'message', label: text.noChain, detail: '' }];
     return chains.map((chain) => ({ kind: 'client', endpoint: chain.client, calls: chain.calls }));
   }

@@ -175,7 +175,7 @@ suite('troubleshoot: DNS failures and chained HTTP requests in a real VS Code', 
     await foo.locator('.monaco-tl-twistie').click();
     const chain = await rowsShowing(page, /GET \/bar → external 192\.168\.152\.146/);
     const at = (pattern: RegExp): number => chain.findIndex((r) => pattern.test(r));
-    const client = at(/^node 192\.168\.136\.239 client/);
+    const client = at(/^node 192\.168\.136\.239\s*client$/);
     const first = at(/^GET \/foo → pod kube-ovn-pinger-nnsrc/);
     const second = at(/^GET \/bar → external 192\.168\.152\.146/);
     assert.ok(client >= 0 && first > client && second > first, `the chain nests in order: ${JSON.stringify(chain)}`);
