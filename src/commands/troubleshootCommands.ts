@@ -226,10 +226,15 @@ class Troubleshooting {
     this.show(text.httpHeader(filter.namespace, filter.workload, filter.range, calls.length), roots, loadChain);
   }
 
+  /** A row's click passes the row; from the palette, the row selected in the view is opened. */
   async openItem(node: unknown): Promise<void> {
-    if (!isNode(node) || !this.pathOf) return;
-    const path = this.pathOf(node, await this.dashboard());
-    if (path) await this.openPath(path);
+    const row = isNode(node) ? node : this.view.selection[0];
+    const path = row && this.pathOf ? this.pathOf(row, await this.dashboard()) : undefined;
+    if (!path) {
+      void vscode.window.showInformationMessage(text.selectRowFirst);
+      return;
+    }
+    await this.openPath(path);
   }
 
   async openDashboard(): Promise<void> {

@@ -56,6 +56,7 @@ export const text = {
   chainFailed: 'The chain of this request could not be read.',
   clientRole: 'client',
   openInGrafana: 'Open in Grafana',
+  selectRowFirst: 'Select a failed DNS request or an HTTP request in the Troubleshooting view first, then open it in Grafana.',
 };
 
 /** A failed DNS request as a row: the domain; what went wrong, which pod asked, and when. */
