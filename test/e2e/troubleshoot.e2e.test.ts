@@ -188,4 +188,18 @@ suite('troubleshoot: DNS failures and chained HTTP requests in a real VS Code', 
     assert.equal(new URL(frame.url()).searchParams.get('var-trace_id'), TRACE_ID);
     await page.screenshot({ path: join(resultsDir, 'troubleshoot-http.png') });
   });
+
+  test('Open Grafana Dashboard lists DeepFlow Templates first and opens the chosen dashboard', async function () {
+    assert.ok(browser);
+    const { page } = browser;
+    await runCommand(page, 'DeepFlow: Open Grafana Dashboard…');
+    const rows = page.locator('.quick-input-widget .quick-input-list .monaco-list-row');
+    await rows.filter({ hasText: 'Distributed Tracing' }).first().waitFor({ state: 'visible', timeout: 60_000 });
+    const first = (await rows.first().innerText()).replace(/\s+/g, ' ');
+    assert.match(first, /Application - DNS Monitoring.*DeepFlow Templates/, `the first entry: ${first}`);
+    await rows.filter({ hasText: 'Application - DNS Monitoring' }).first().click();
+    const frame = await grafanaFrame(page, '/d/application_DNS_Monitoring/');
+    await frame.locator('#dashboard-title').waitFor({ state: 'visible', timeout: 60_000 });
+    assert.equal((await frame.locator('#dashboard-title').textContent())?.trim(), 'Application - DNS Monitoring');
+  });
 });
