@@ -245,10 +245,10 @@ class Troubleshooting {
       ...folder.dashboards.map((d) => ({ label: d.title, description: folder.title, detail: d.tags.length > 0 ? d.tags.join(', ') : undefined, uid: d.uid })),
     ]);
     if (!items.some((i) => i.uid)) throw new Error(text.noDashboards);
-    const picked = await vscode.window.showQuickPick(items, { title: text.dashboardTitle, placeHolder: 'Choose a dashboard to open in the Grafana panel', matchOnDescription: true });
+    const picked = await vscode.window.showQuickPick(items, { title: text.dashboardTitle, placeHolder: text.dashboardPlaceholder, matchOnDescription: true });
     if (!picked?.uid) return;
     const uid = picked.uid;
-    const dashboard = await withCancellableProgress(text.listingDashboards, async (signal) => readDashboard(await grafanaApi(this.grafana, signal), uid, signal));
+    const dashboard = await withCancellableProgress(text.readingDashboard(picked.label), async (signal) => readDashboard(await grafanaApi(this.grafana, signal), uid, signal));
     await this.openPath(dashboardPath(dashboard));
   }
 }

@@ -42,6 +42,8 @@ export const text = {
   searchingHttp: (namespace: string, workload: string) => `DeepFlow: reading the HTTP requests of ${workloadIn(namespace, workload)}`,
   openingDashboard: 'DeepFlow: opening Distributed Tracing in Grafana',
   listingDashboards: 'DeepFlow: listing the Grafana dashboards',
+  readingDashboard: (title: string) => `DeepFlow: opening the ${title} dashboard`,
+  dashboardPlaceholder: 'Choose a dashboard to open in the Grafana panel',
   noDashboards: 'Grafana lists no dashboards. Is DeepFlow fully installed?',
   grafanaCancelled: 'Grafana was not opened: a prompt for its access was cancelled.',
   dnsHeader: (namespace: string, workload: string, domain: string, range: TimeRange, count: number) =>
