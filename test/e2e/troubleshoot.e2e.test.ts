@@ -122,12 +122,15 @@ suite('troubleshoot: DNS failures and chained HTTP requests in a real VS Code', 
   /** The first Grafana open of a fresh profile asks to trust the simulator's self-signed platform: compare and pin. */
   async function trustPlatformIfAsked(page: Page): Promise<void> {
     assert.ok(sim);
-    const fingerprint = sim.info.platformFingerprint;
-    const dialog = page.locator('.monaco-dialog-box').filter({ hasText: fingerprint.slice(0, 11) }).first();
-    const shown = await dialog.waitFor({ state: 'visible', timeout: 20_000 }).then(() => true, () => false);
+    const dialog = page.locator('.monaco-dialog-box').filter({ hasText: /SHA-256 fingerprint/ }).first();
+    const shown = await dialog.waitFor({ state: 'visible', timeout: 20_000 }).then(
+      () => true,
+      () => false,
+    );
     if (!shown) return;
-    const button = dialog.getByRole('button', { name: /trust/i }).first();
-    await clickDialogButton(page, fingerprint.slice(0, 11), ((await button.textContent()) ?? 'Trust').trim());
+    const detail = (await dialog.innerText()).toUpperCase();
+    assert.ok(detail.includes(sim.info.platformFingerprint.toUpperCase()), 'the prompt shows the platform certificate fingerprint');
+    await clickDialogButton(page, /SHA-256 fingerprint/, 'Trust This Certificate');
   }
 
   test('Find DNS Failures lists the NXDOMAIN in words and opens Distributed Tracing with exactly the chosen variables', async function () {
