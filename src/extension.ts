@@ -3,14 +3,16 @@ import { createServices, type DeepflowApi } from './services';
 import { registerCommands } from './commands/registerCommands';
 import { registerTroubleshooting } from './commands/troubleshootCommands';
 import { registerComponentsView } from './views/registerComponentsView';
+import { registerGrafanaPanel } from './views/registerGrafanaPanel';
 
 /** A table of contents: build the services once, register each feature, hand tests an API. */
 export function activate(context: vscode.ExtensionContext): DeepflowApi {
   const started = performance.now();
   const services = createServices(context);
+  const grafana = registerGrafanaPanel(context, services);
   registerComponentsView(context, services);
-  registerCommands(context, services);
-  registerTroubleshooting(context, services, services.grafana);
+  registerCommands(context, services, grafana);
+  registerTroubleshooting(context, services, grafana);
   services.log.info(`DeepFlow for ACP ${services.version} activated in ${(performance.now() - started).toFixed(1)} ms`);
   return services.api;
 }

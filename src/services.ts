@@ -4,11 +4,11 @@ import { readDeepflowStatus } from './acp/deepflowStatus';
 import { Redactor } from './acp/redact';
 import { ClusterConnection } from './cluster/connection';
 import { SettingsHub } from './config';
+import { GrafanaPlatforms } from './state/grafanaPlatforms';
 import { AnswerMemory, MementoPushLedger } from './state/installMemory';
 import { PlatformSecrets } from './state/platformSecrets';
 import { MementoTrustStore } from './state/trustStore';
 import { DeepflowLog } from './log';
-import type { GrafanaAccess } from './grafana/contract';
 
 /** What extension-host tests get back from activate(). */
 export interface DeepflowApi {
@@ -31,13 +31,13 @@ export interface Services {
   readonly pushLedger: MementoPushLedger;
   /** The install's last answers, never secrets (globalState). */
   readonly answers: AnswerMemory;
+  /** Which platform serves each context's Grafana (globalState). */
+  readonly grafanaPlatforms: GrafanaPlatforms;
   /** Reads the DeepFlow status of the current cluster. */
   readStatus(): Promise<DeepflowStatus>;
   readonly api: DeepflowApi;
   /** Fires when a command changed the cluster, so views that show it read it again. Views subscribe; commands fire. */
   readonly clusterChanged: vscode.EventEmitter<void>;
-  /** The current cluster's Grafana: its logged-in API and the panel that shows its pages. */
-  readonly grafana: GrafanaAccess;
 }
 
 /** The composition root. The log comes first, so everything after it can report. */
@@ -59,9 +59,8 @@ export function createServices(context: vscode.ExtensionContext): Services {
   const trustStore = new MementoTrustStore(context.globalState);
   const pushLedger = new MementoPushLedger(context.globalState);
   const answers = new AnswerMemory(context.globalState);
+  const grafanaPlatforms = new GrafanaPlatforms(context.globalState);
   const clusterChanged = new vscode.EventEmitter<void>();
   context.subscriptions.push(clusterChanged);
-  // replaced by the Grafana panel at merge
-  const grafana: GrafanaAccess = { currentApi: () => Promise.reject(new Error('The Grafana panel is not available yet.')), open: () => Promise.reject(new Error('The Grafana panel is not available yet.')) };
-  return { version, log, settings, cluster, secrets, trustStore, pushLedger, answers, readStatus, clusterChanged, grafana, api: { version, readStatus } };
+  return { version, log, settings, cluster, secrets, trustStore, pushLedger, answers, grafanaPlatforms, readStatus, clusterChanged, api: { version, readStatus } };
 }

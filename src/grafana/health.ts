@@ -65,7 +65,7 @@ export interface HealthDescription {
 }
 
 /** One place for the user-facing words of every failure. */
-export function describeHealth(health: GrafanaProblem, target: GrafanaTarget): HealthDescription {
+export function describeHealth(health: GrafanaProblem, target: GrafanaTarget, readiness?: { ready: number; desired: number }): HealthDescription {
   const root = `${new URL(target.platformUrl).origin}/clusters/${target.cluster}/deepflow/`;
   const origin = new URL(target.platformUrl).origin;
   switch (health.kind) {
@@ -79,7 +79,8 @@ export function describeHealth(health: GrafanaProblem, target: GrafanaTarget): H
     case 'notReady':
       return {
         title: 'Grafana is not ready',
-        cause: `The platform's ingress answers 503 at ${root}: Deployment deepflow-grafana in cpaas-system has 0/1 ready pods.`,
+        // The ingress only says 503; the caller that can read the cluster passes the real counts.
+        cause: `The platform's ingress answers 503 at ${root}: Deployment deepflow-grafana in cpaas-system has ${readiness ? `${readiness.ready}/${readiness.desired}` : '0/1'} ready pods.`,
         fix: 'Wait until the deepflow-grafana pod is ready (the Components view shows it), or look at its events and logs, then choose Retry.',
         offerCredentials: false,
       };

@@ -32,4 +32,24 @@ export class PlatformSecrets {
   async forget(origin: string, kind: SecretKind, username?: string): Promise<void> {
     await this.storage.delete(this.key(origin, kind, username));
   }
+
+  private grafanaKey(origin: string, cluster: string, user: string): string {
+    return `deepflow.grafana:${origin}:${cluster}:${user}`;
+  }
+
+  /** The Grafana admin password the user chose to keep for this platform's cluster. */
+  async getGrafanaPassword(origin: string, cluster: string, user: string): Promise<string | undefined> {
+    const value = await this.storage.get(this.grafanaKey(origin, cluster, user));
+    this.redactor.register(value);
+    return value || undefined;
+  }
+
+  async storeGrafanaPassword(origin: string, cluster: string, user: string, password: string): Promise<void> {
+    this.redactor.register(password);
+    await this.storage.store(this.grafanaKey(origin, cluster, user), password);
+  }
+
+  async forgetGrafanaPassword(origin: string, cluster: string, user: string): Promise<void> {
+    await this.storage.delete(this.grafanaKey(origin, cluster, user));
+  }
 }

@@ -4,18 +4,17 @@
 // (node → pod /foo → external /bar) as nested rows and opens the trace.
 import * as assert from 'node:assert/strict';
 import { mkdirSync, mkdtempSync, rmSync } from 'node:fs';
-import { request as httpsRequest } from 'node:https';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { Frame, Page } from 'playwright-core';
-import { buildDeepflowApplication, buildGrafanaIngress } from '../../src/acp/manifests';
 import { ClusterClient } from '../../src/cluster/client';
 import { loadKubeconfig } from '../../src/cluster/kubeconfig';
 import type { KubeObject } from '../../src/cluster/types';
 import { startSimulator } from '../sim/index';
+import { installDeepflow } from '../sim/installDeepflow';
 import { startCodeServer, type CodeServer } from './codeServer';
 import { packageExtension } from './extension';
-import { answer, choose, clickDialogButton } from './installHelpers';
+import { answer, choose, clickDialogButton, waitForDialog } from './installHelpers';
 import { resultsDir } from './paths';
 import { launchBrowser, openViewContainer, runCommand, saveArtifacts, treeItems, treeLabels, waitForWorkbench, type Browser } from './workbench';
 
@@ -38,17 +37,6 @@ function sampleWorkloads(): KubeObject[] {
     { apiVersion: 'apps/v1', kind: 'Deployment', metadata: { name: 'cart', namespace: 'shop' }, spec: { replicas: 1, ...template('cart') } },
     { apiVersion: 'apps/v1', kind: 'DaemonSet', metadata: { name: 'kube-ovn-pinger', namespace: 'kube-system' }, spec: template('kube-ovn-pinger') },
   ];
-}
-
-function platformPost(sim: Sim, path: string, body: string): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const req = httpsRequest(new URL(path, sim.info.platformUrl), { method: 'POST', ca: sim.platformCaPem, headers: { authorization: `Bearer ${sim.platformToken}` } }, (res) => {
-      res.resume();
-      res.on('end', () => resolve(res.statusCode ?? 0));
-    });
-    req.on('error', reject);
-    req.end(body);
-  });
 }
 
 async function poll<T>(what: string, probe: () => T | undefined | false | Promise<T | undefined | false>, timeoutMs = 60_000): Promise<T> {
@@ -88,19 +76,14 @@ suite('troubleshoot: DNS failures and chained HTTP requests in a real VS Code', 
     mkdirSync(resultsDir, { recursive: true });
     const kubeconfig = join(dir, 'kubeconfig');
     sim.writeKubeconfig(kubeconfig);
-    // DeepFlow as the guided install leaves it (the install journey itself is install.e2e.test.ts).
+    // DeepFlow as the guided install leaves it (the install journey itself is install.e2e.test.ts), and the
+    // applications whose traffic the querier describes.
+    await installDeepflow(sim, { grafanaAdminPassword: GRAFANA_PASSWORD });
     const client = ClusterClient.forContext(loadKubeconfig({ settingValue: kubeconfig }));
-    assert.equal(await platformPost(sim, '/sim/violet/push?file=deepflow-v1.0.0.tgz', 'chart'), 200);
-    const input = { chartVersion: 'v1.0.0', clusterName: sim.info.clusterName, grafanaAdminUser: 'admin', grafanaAdminPassword: GRAFANA_PASSWORD, storageClass: 'nfs', mysqlSize: '50Gi', clickhousePathSize: '100Gi', clickhouseStoragePathSize: '200Gi' };
-    for (const obj of [buildDeepflowApplication(input), buildGrafanaIngress(sim.info.clusterName), ...sampleWorkloads()]) await client.apply(obj);
-    const store = sim.api.store;
-    await poll('DeepFlow ready', () => {
-      const app = store.get('app.k8s.io/v1beta1', 'Application', 'cpaas-system', 'deepflow');
-      return (app?.spec as { assemblyPhase?: string } | undefined)?.assemblyPhase === 'Succeeded';
-    }, 120_000);
-    server = await startCodeServer({ extension: { vsix }, kubeconfig, userSettings: { 'deepflow.install.platformUrl': sim.info.platformUrl } });
+    for (const obj of sampleWorkloads()) await client.apply(obj);
+    server = await startCodeServer({ extension: { vsix }, kubeconfig });
     browser = await launchBrowser();
-    await browser.page.goto(server.workbenchUrl());
+    await browser.page.goto(server.workbenchUrl(), { timeout: 180_000 });
     await waitForWorkbench(browser.page, CONTAINER, 120_000);
     await openViewContainer(browser.page, CONTAINER);
   });
@@ -119,18 +102,20 @@ suite('troubleshoot: DNS failures and chained HTTP requests in a real VS Code', 
     if (dir) rmSync(dir, { recursive: true, force: true });
   });
 
-  /** The first Grafana open of a fresh profile asks to trust the simulator's self-signed platform: compare and pin. */
-  async function trustPlatformIfAsked(page: Page): Promise<void> {
+  /**
+   * The first Grafana use of a fresh profile asks which platform serves the cluster (the install ran elsewhere) and
+   * to trust its self-signed certificate: answer with the simulator's URL and pin its fingerprint.
+   */
+  async function answerFirstGrafanaPrompts(page: Page): Promise<void> {
     assert.ok(sim);
-    const dialog = page.locator('.monaco-dialog-box').filter({ hasText: /SHA-256 fingerprint/ }).first();
-    const shown = await dialog.waitFor({ state: 'visible', timeout: 20_000 }).then(
-      () => true,
-      () => false,
-    );
-    if (!shown) return;
-    const detail = (await dialog.innerText()).toUpperCase();
-    assert.ok(detail.includes(sim.info.platformFingerprint.toUpperCase()), 'the prompt shows the platform certificate fingerprint');
-    await clickDialogButton(page, /SHA-256 fingerprint/, 'Trust This Certificate');
+    const box = page.locator('.quick-input-widget').filter({ hasText: /ACP platform URL/ }).first();
+    await box.waitFor({ state: 'visible', timeout: 60_000 });
+    const input = box.locator('.quick-input-box input').first();
+    await input.fill(sim.info.platformUrl);
+    await input.press('Enter');
+    const dialog = await waitForDialog(page, /not trusted/);
+    assert.ok(dialog.toUpperCase().includes(sim.info.platformFingerprint.toUpperCase()), `the prompt does not show the fingerprint:\n${dialog}`);
+    await clickDialogButton(page, /not trusted/, 'Trust This Certificate');
   }
 
   test('Find DNS Failures lists the NXDOMAIN in words and opens Distributed Tracing with exactly the chosen variables', async function () {
@@ -148,7 +133,7 @@ suite('troubleshoot: DNS failures and chained HTTP requests in a real VS Code', 
     assert.match(nx ?? '', /checkout-7d9fb5c6d4-x2k8p/);
     assert.ok(!rows.some((r) => r.includes('ledger.bank.example')), 'the SERVFAIL of another domain is filtered out');
 
-    await trustPlatformIfAsked(page);
+    await answerFirstGrafanaPrompts(page);
     const frame = await grafanaFrame(page, '/d/Distributed_Tracing/');
     const url = new URL(frame.url());
     const vars = [...url.searchParams.entries()].filter(([k]) => k.startsWith('var-') || k === 'from' || k === 'to');

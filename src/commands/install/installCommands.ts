@@ -3,7 +3,7 @@
  * platform's certificate, then hands the steps to the runner under a cancellable progress notification.
  */
 import * as vscode from 'vscode';
-import { grafanaRootPath, type DeepflowInput } from '../../acp/deepflowValues';
+import type { DeepflowInput } from '../../acp/deepflowValues';
 import { defaultNfsStorageClassName } from '../../acp/manifests';
 import type { PlatformCredentials } from '../../acp/violet';
 import { validateClusterName } from '../../acp/validation';
@@ -176,11 +176,12 @@ function reportOutcome(services: Services, title: string, report: InstallReport,
     return;
   }
   if (ready) {
-    const grafana = ready.platformUrl ? `${ready.platformUrl}${grafanaRootPath(ready.cluster)}/` : undefined;
-    const buttons = grafana ? [openGrafana] : [];
+    const contextName = services.cluster.contextName();
+    // The panel then knows this context's platform without asking.
+    if (ready.platformUrl && contextName) void services.grafanaPlatforms.set(contextName, ready.platformUrl);
+    const buttons = ready.platformUrl ? [openGrafana] : [];
     void vscode.window.showInformationMessage(`DeepFlow is ready on ${ready.cluster}.${skippedText}`, ...buttons).then(async (choice) => {
-      // The Grafana panel inside the editor is a later issue; until then Grafana opens in the browser.
-      if (choice === openGrafana && grafana) await vscode.env.openExternal(vscode.Uri.parse(grafana));
+      if (choice === openGrafana) await vscode.commands.executeCommand('deepflow.grafana.open');
     });
     return;
   }

@@ -12,7 +12,6 @@ import type { Socket } from 'node:net';
 import { join } from 'node:path';
 import type { ObjectStore } from '../contract';
 import { record, str } from '../controllers/runtime';
-import { workloadReady } from '../controllers/workloads';
 
 const NS = 'cpaas-system';
 const DASHBOARD_DIR = join(__dirname, '..', 'data', 'deepflow', 'dashboards');
@@ -72,6 +71,12 @@ export class GrafanaStandIn {
   /** session token -> user */
   private readonly sessions = new Map<string, string>();
   private readonly sockets = new Set<Socket>();
+  /**
+   * The admin password once changed in Grafana itself (profile page or admin API). Grafana keeps its users in its
+   * database (DeepFlow's Grafana uses the chart's MySQL), and the chart's admin password only seeds the admin user
+   * on first start: after a change here, the Secret goes stale, and pod restarts keep the changed password.
+   */
+  private changedPassword: string | undefined;
 
   constructor(
     private readonly store: ObjectStore,
@@ -103,7 +108,10 @@ export class GrafanaStandIn {
           if (ing.metadata.namespace !== NS || svc.name !== 'deepflow-grafana') continue;
           const grafana = this.store.get('apps/v1', 'Deployment', NS, 'deepflow-grafana');
           const service = this.store.get('v1', 'Service', NS, 'deepflow-grafana');
-          if (!service || !grafana || !workloadReady(grafana)) return { ok: false, status: 503 };
+          // ingress-nginx answers 503 itself while the Service has no ready endpoint (no ready Grafana pod),
+          // also when the Deployment is scaled to 0, which a roll-out check would call complete.
+          const readyPods = Number(record(grafana?.status).readyReplicas ?? 0);
+          if (!service || !grafana || !(readyPods > 0)) return { ok: false, status: 503 };
           return { ok: true };
         }
       }
@@ -122,7 +130,7 @@ export class GrafanaStandIn {
     const subPath = fromSubPath ? rootUrl.replace(/^%\(protocol\)s:\/\/%\(domain\)s(:%\(http_port\)s)?/, '').replace(/^[a-z]+:\/\/[^/]*/, '').replace(/\/+$/, '') : '';
     // Grafana expands root_url with its [server] defaults (protocol http, domain localhost, http_port 3000).
     const appUrl = `${rootUrl.replace('%(protocol)s', 'http').replace('%(domain)s', 'localhost').replace('%(http_port)s', '3000').replace(/\/+$/, '')}/`;
-    return { subPath, appUrl, user: decode(data['admin-user'], 'admin'), password: decode(data['admin-password'], 'deepflow') };
+    return { subPath, appUrl, user: decode(data['admin-user'], 'admin'), password: this.changedPassword ?? decode(data['admin-password'], 'deepflow') };
   }
 
   /** Returns false when the path is not the ingress's business (the platform then 404s). */
@@ -210,6 +218,18 @@ export class GrafanaStandIn {
       res.writeHead(302, { ...base, location: `${cfg.subPath}/login`, 'set-cookie': `redirect_to=${encodeURIComponent(url.pathname + url.search)}; Path=${cfg.subPath}; HttpOnly; SameSite=Lax` });
       res.end();
       return;
+    }
+    // Grafana's own password changes; the new password is kept in its database. An admin's reset of a user's
+    // password also signs that user out everywhere (Grafana revokes the user's session tokens).
+    const adminReset = /^\/api\/admin\/users\/1\/password$/.test(rel) && req.method === 'PUT';
+    if ((rel === '/api/user/password' && req.method === 'PUT') || adminReset) {
+      const body = record(JSON.parse((await readText(req)) || '{}'));
+      const next = adminReset ? body.password : body.newPassword;
+      if (!adminReset && body.oldPassword !== cfg.password) return sendJson(401, { message: 'Invalid old password' });
+      if (typeof next !== 'string' || next.length < 4) return sendJson(400, { message: 'New password is too short' });
+      this.changedPassword = next;
+      if (adminReset) for (const [token, owner] of this.sessions) if (owner === cfg.user) this.sessions.delete(token);
+      return sendJson(200, { message: adminReset ? 'User password updated' : 'User password changed' });
     }
     if (rel === '/api/user') return sendJson(200, { id: 1, login: user, name: user, email: `${user}@localhost`, isGrafanaAdmin: true, orgId: 1 });
     if (rel === '/api/folders') return sendJson(200, FOLDERS.map((f) => ({ id: f.id, uid: f.uid, title: f.title, url: `${cfg.subPath}/dashboards/f/${f.uid}/${slugify(f.title)}` })));
