@@ -183,6 +183,29 @@ suite('grafana: DeepFlow\'s Grafana inside the editor', function () {
     await grafanaDocument(page).locator('h1, #dashboard-title').first().waitFor({ state: 'visible', timeout: 30_000 });
   });
 
+  test('a second Open Grafana reveals the same panel, and closing it stops the proxy', async function () {
+    assert.ok(browser);
+    const { page } = browser;
+    const frame = grafanaFrame(page);
+    assert.ok(frame, 'no Grafana frame');
+    const [, port, secret] = /^\/proxy\/(\d+)\/([^/]+)\//.exec(new URL(frame.url()).pathname) ?? [];
+    await runExactCommand(page, OPEN_GRAFANA);
+    await grafanaDocument(page).locator('h1, #dashboard-title').first().waitFor({ state: 'visible', timeout: 30_000 });
+    const tabs = page.locator('.tabs-container .tab', { hasText: 'Grafana · cluster1' });
+    assert.equal(await tabs.count(), 1, 'a second panel was opened for the same cluster');
+
+    await tabs.first().locator('.tab-actions .action-label').first().click();
+    await tabs.first().waitFor({ state: 'detached', timeout: 10_000 });
+    const deadline = Date.now() + 10_000;
+    let outcome = '';
+    while (Date.now() < deadline) {
+      outcome = await httpStatus(`http://127.0.0.1:${port}/${secret}/clusters/cluster1/deepflow/`).then(String, (e: NodeJS.ErrnoException) => e.code ?? String(e));
+      if (outcome === 'ECONNREFUSED') break;
+      await new Promise((r) => setTimeout(r, 200));
+    }
+    assert.equal(outcome, 'ECONNREFUSED', 'the proxy still answers after its last panel closed');
+  });
+
   test('no Grafana or platform secret is written under code-server\'s home, user data or logs', function () {
     assert.ok(server && sim);
     // The installed extension is skipped: it is the .vsix as shipped.

@@ -66,9 +66,10 @@ const S = {
   clusterName: 12,
   grafanaUser: 13,
   grafanaPassword: 14,
-  mysql: 15,
-  clickhousePath: 16,
-  clickhouseStorage: 17,
+  grafanaKeep: 15,
+  mysql: 16,
+  clickhousePath: 17,
+  clickhouseStorage: 18,
 } as const;
 
 suite('install: the guided install in a real VS Code', function () {
@@ -160,6 +161,7 @@ suite('install: the guided install in a real VS Code', function () {
     await answer(page, S.clusterName);
     await answer(page, S.grafanaUser);
     await answer(page, S.grafanaPassword, a.grafanaPassword);
+    await choose(page, S.grafanaKeep, "Don't keep the Grafana password");
     await answer(page, S.mysql);
     await answer(page, S.clickhousePath);
     await answer(page, S.clickhouseStorage);
@@ -197,8 +199,12 @@ suite('install: the guided install in a real VS Code', function () {
     await pressEnterAndStay(page, S.clusterName);
     await answer(page, S.clusterName, sim.info.clusterName);
     await answer(page, S.grafanaUser);
-    await typeAndExpectMessage(page, S.grafanaPassword, 'deepflow', /default Grafana password/);
+    // The default is a strong generated password; the chart's default is refused.
+    assert.match(await stepValue(page, S.grafanaPassword), /^[A-Za-z0-9]{24}$/, 'the Grafana password is not a generated one');
+    await typeAndExpectMessage(page, S.grafanaPassword, 'deepflow', /chart's default Grafana password/);
+    await pressEnterAndStay(page, S.grafanaPassword);
     await answer(page, S.grafanaPassword, GRAFANA_PASSWORD);
+    await choose(page, S.grafanaKeep, "Don't keep the Grafana password");
     await typeAndExpectMessage(page, S.mysql, '50GB', /not a Kubernetes quantity/);
     await page.screenshot({ path: join(screens, 'bad-size.png') });
     await pressEnterAndStay(page, S.mysql);
@@ -361,10 +367,11 @@ suite('install: the guided install in a real VS Code', function () {
       await answer(page, 4);
       await answer(page, 5);
       await answer(page, 6, GRAFANA_PASSWORD);
-      await answer(page, 7);
+      await choose(page, 7, "Don't keep the Grafana password");
       await answer(page, 8);
-      assert.match(await waitForStepTitle(page, 9), /\(9\/9\)/);
       await answer(page, 9);
+      assert.match(await waitForStepTitle(page, 10), /\(10\/10\)/);
+      await answer(page, 10);
       await waitForDialog(page, /Install DeepFlow on/, 120_000);
       await clickDialogButton(page, /Install DeepFlow on/, 'Install');
     };

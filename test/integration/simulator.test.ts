@@ -193,16 +193,17 @@ describe('ACP simulator', function () {
       assert.equal(sim.pushes().length, 0);
     });
 
-    it('pushes with a token and verifies TLS against the platform only', async () => {
+    it('pushes with a token, and like the real violet does not verify the TLS certificate', async () => {
       const r = await push('nfs.amd64.v4.0.2.tgz', '--platform-token', sim.platformToken, '--clusters', 'cluster1,cluster2');
       assert.equal(r.code, 0, r.stderr);
       assert.match(lastLine(r.stdout), /Push nfs.amd64.v4.0.2.tgz succeeded/);
       const [p] = sim.pushes();
       assert.deepEqual({ file: p?.file, user: p?.user, repo: p?.targetChartRepo, clusters: p?.clusters }, { file: 'nfs.amd64.v4.0.2.tgz', user: 'token', repo: 'public-charts', clusters: ['cluster1', 'cluster2'] });
-      // The same script against a server with another certificate (the API server) must fail TLS.
+      // Against a server with another certificate (the API server), the guide's violet does not check TLS: it gets
+      // as far as the login, which that server refuses. This is why the extension pushes through its own relay.
       const other = await run(violet, ['push', '--platform-address', sim.info.apiUrl, '--platform-token', sim.platformToken, 'nfs.amd64.v4.0.2.tgz'], work);
       assert.notEqual(other.code, 0);
-      assert.match(lastLine(other.stderr), /certificate|self.signed|issuer/i);
+      assert.match(lastLine(other.stderr), /login failed: 401/);
     });
   });
 

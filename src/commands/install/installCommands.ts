@@ -58,7 +58,26 @@ async function ask(services: Services, topics: Topic[], title: string): Promise<
     if (answers.authKind === 'token' && answers.token) await services.secrets.store(origin, 'token', answers.token);
     if (answers.authKind === 'password' && answers.password) await services.secrets.store(origin, 'password', answers.password, answers.username);
   }
+  await keepGrafanaPassword(services, answers);
   return answers;
+}
+
+export const copyPassword = 'Copy Password';
+
+/** Keeps the Grafana password when the user agreed, and offers a generated one for copying, once. */
+async function keepGrafanaPassword(services: Services, a: InstallAnswers): Promise<void> {
+  const platformUrl = a.platformUrl ?? services.answers.get().platformUrl;
+  const password = a.grafanaAdminPassword;
+  if (!password || !a.clusterName || !a.grafanaAdminUser) return;
+  const kept = a.keepGrafanaPassword === true && platformUrl !== undefined;
+  if (kept) await services.secrets.storeGrafanaPassword(new URL(platformUrl).origin, a.clusterName, a.grafanaAdminUser, password);
+  if (!a.grafanaPasswordGenerated) return;
+  const where = kept ? "It is kept in VS Code's secret storage." : 'It is not kept anywhere: copy it now, it is shown only once.';
+  void vscode.window
+    .showInformationMessage(`DeepFlow: Grafana's admin ${a.grafanaAdminUser} on ${a.clusterName} gets a generated password. ${where}`, copyPassword)
+    .then(async (choice) => {
+      if (choice === copyPassword) await vscode.env.clipboard.writeText(password);
+    });
 }
 
 function need<T>(value: T | undefined, what: string): T {
