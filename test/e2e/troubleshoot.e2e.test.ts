@@ -174,6 +174,11 @@ suite('troubleshoot: DNS failures and chained HTTP requests in a real VS Code', 
     await foo.locator('.label-name').first().click();
     const frame = await grafanaFrame(page, `var-trace_id=${TRACE_ID}`);
     assert.equal(new URL(frame.url()).searchParams.get('var-trace_id'), TRACE_ID);
+    // Distributed Tracing renders with the trace set, where its DeepFlow Flame Graph panel shows the chain.
+    const traceVar = frame.locator('#variables li[data-var="trace_id"]');
+    await traceVar.waitFor({ state: 'visible', timeout: 60_000 });
+    assert.equal((await traceVar.textContent())?.trim(), `var-trace_id=${TRACE_ID}`);
+    assert.ok((await frame.locator('#panels li').allTextContents()).includes('DeepFlow Flame Graph'));
     await page.screenshot({ path: join(resultsDir, 'troubleshoot-http.png') });
   });
 
