@@ -1,6 +1,7 @@
 import * as vscode from 'vscode';
 import { createServices, type DeepflowApi } from './services';
 import { registerCommands } from './commands/registerCommands';
+import { registerTroubleshooting } from './commands/troubleshootCommands';
 import { registerComponentsView } from './views/registerComponentsView';
 import { registerGrafanaPanel } from './views/registerGrafanaPanel';
 
@@ -11,6 +12,7 @@ export function activate(context: vscode.ExtensionContext): DeepflowApi {
   const grafana = registerGrafanaPanel(context, services);
   registerComponentsView(context, services);
   registerCommands(context, services, grafana);
+  registerTroubleshooting(context, services, grafana);
   services.log.info(`DeepFlow for ACP ${services.version} activated in ${(performance.now() - started).toFixed(1)} ms`);
   return services.api;
 }

@@ -77,6 +77,9 @@ interface ApiResourceList {
   resources?: { name?: string; namespaced?: boolean; kind?: string }[];
 }
 
+/** A request body: our own JSON, or an HTML form (`application/x-www-form-urlencoded`) for proxied services. */
+type RequestBody = { contentType: string; json: unknown } | { contentType: string; form: URLSearchParams };
+
 function isKubeObject(value: unknown): value is KubeObject {
   return isRecord(value) && typeof value.kind === 'string' && typeof value.apiVersion === 'string' && isRecord(value.metadata);
 }
@@ -242,6 +245,16 @@ export class ClusterClient {
     return { allowed: status.allowed === true, denied: status.denied === true, reason: typeof status.reason === 'string' ? status.reason : undefined };
   }
 
+  /**
+   * POSTs an HTML form to a path on the API server, e.g. a service proxy
+   * (`/api/v1/namespaces/<ns>/services/<name>:<port>/proxy/...`), and returns the parsed JSON answer. A non-2xx
+   * answer is a ClusterError with the HTTP status and the answer's message.
+   */
+  async postForm(path: string, fields: Record<string, string>, options: RequestOptions = {}): Promise<unknown> {
+    const body = { contentType: 'application/x-www-form-urlencoded', form: new URLSearchParams(fields) };
+    return this.request(HttpMethod.POST, path, {}, body, options, { verb: 'create', resource: path, server: this.server });
+  }
+
   /** The collection path of a kind (discovery is cached per group-version). */
   async collectionPath(ref: CollectionRef, options: RequestOptions = {}, description = this.describe('list', ref)): Promise<string> {
     const resource = await this.resourceFor(ref.apiVersion, ref.kind, options, description);
@@ -367,7 +380,7 @@ export class ClusterClient {
     method: HttpMethod,
     path: string,
     query: Record<string, string>,
-    body: { contentType: string; json: unknown } | undefined,
+    body: RequestBody | undefined,
     options: RequestOptions,
     description: RequestDescription,
   ): Promise<KubeObject> {
@@ -381,7 +394,7 @@ export class ClusterClient {
     method: HttpMethod,
     path: string,
     query: Record<string, string>,
-    body: { contentType: string; json: unknown } | undefined,
+    body: RequestBody | undefined,
     options: RequestOptions,
     description: RequestDescription,
   ): Promise<unknown> {
@@ -394,7 +407,7 @@ export class ClusterClient {
     context.setHeaderParam('Accept', 'application/json');
     if (body) {
       context.setHeaderParam('Content-Type', body.contentType);
-      context.setBody(JSON.stringify(body.json));
+      context.setBody('form' in body ? body.form.toString() : JSON.stringify(body.json));
     }
     context.setSignal(signal);
     const started = Date.now();
