@@ -7,7 +7,7 @@ import { strict as assert } from 'node:assert';
 import { createHash } from 'node:crypto';
 import { existsSync, mkdtempSync, readFileSync, rmSync, statSync, symlinkSync, unlinkSync, writeFileSync } from 'node:fs';
 import { createServer as createHttpsServer } from 'node:https';
-import { createServer as createTcpServer, type AddressInfo, type Socket } from 'node:net';
+import { connect as tcpConnect, createServer as createTcpServer, type AddressInfo, type Socket } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { ensureViolet, findViolet, pushArtifact, VioletError, VioletIntegrityError, type VerifiedViolet } from '../../src/acp/violet';
@@ -20,6 +20,7 @@ import {
   type PlatformTrust,
   type TrustStore,
 } from '../../src/acp/platformTrust';
+import { startPushRelay } from '../../src/acp/pushRelay';
 import type { Logger } from '../../src/cluster';
 import { freePort } from '../e2e/codeServer';
 import { startSimulator, type StartedSimulator } from '../sim/index';
@@ -315,6 +316,35 @@ describe('violet and platform trust (simulator)', function () {
       const found = await findViolet(storageDir, sim.info.platformUrl);
       assert.ok(found instanceof VioletIntegrityError && found.kind === 'missing', JSON.stringify(found));
     });
+  });
+
+  it('the push relay refuses a CONNECT without its secret, and one to any other host:port', async function () {
+    const relay = await startPushRelay({ platformUrl: sim.info.platformUrl, trust: { kind: 'pinned', fingerprint: sim.info.platformFingerprint }, logger: recordingLogger() });
+    const proxy = new URL(relay.proxyUrl);
+    const statusLine = (target: string, authorization?: string): Promise<string> =>
+      new Promise((resolve, reject) => {
+        const socket = tcpConnect(Number(proxy.port), '127.0.0.1', () => {
+          socket.write(`CONNECT ${target} HTTP/1.1\r\nHost: ${target}\r\n${authorization ? `Proxy-Authorization: ${authorization}\r\n` : ''}\r\n`);
+        });
+        socket.once('data', (data: Buffer) => {
+          resolve(data.toString('latin1').split('\r\n')[0] ?? '');
+          socket.destroy();
+        });
+        socket.once('error', reject);
+      });
+    const platform = new URL(sim.info.platformUrl).host;
+    const good = `Basic ${Buffer.from(`relay:${relay.secret}`).toString('base64')}`;
+    try {
+      assert.equal(proxy.hostname, '127.0.0.1');
+      assert.match(await statusLine(platform), /^HTTP\/1\.1 407/);
+      assert.match(await statusLine(platform, `Basic ${Buffer.from('relay:guess').toString('base64')}`), /^HTTP\/1\.1 407/);
+      assert.match(await statusLine('127.0.0.1:22', good), /^HTTP\/1\.1 403/);
+      assert.match(relay.refusal()?.message ?? '', /may only reach the platform/);
+      assert.match(await statusLine(platform, good), /^HTTP\/1\.1 200/);
+      assert.equal(relay.connections(), 1);
+    } finally {
+      await relay.close();
+    }
   });
 
   it('a stalled TLS handshake under a pin fails within the request timeout', async function () {
