@@ -13,19 +13,13 @@ import type { PlatformTrust } from '../../src/acp/platformTrust';
 import type { Logger } from '../../src/cluster/types';
 import type { GrafanaCredentials } from '../../src/grafana/contract';
 import { GrafanaProxy, type ProxiedGrafana } from '../../src/grafana/proxy';
-import type { KubeObject } from '../sim/contract';
 import { startSimulator, type StartedSimulator } from '../sim/index';
 import { createCertificateAuthority, issueCertificate } from '../sim/pki';
+import { grafanaIngress, quickInstallDeepflow } from '../sim/quickInstall';
 
 const CLUSTER = 'cluster1';
 const SUB = `/clusters/${CLUSTER}/deepflow`;
 const GRAFANA_PASSWORD = 'Grafana-"pw"-secret';
-const VALUES = {
-  global: { storageClass: 'nfs' },
-  grafana: { adminUser: 'admin', adminPassword: GRAFANA_PASSWORD, 'grafana.ini': { server: { root_url: `%(protocol)s://%(domain)s${SUB}`, serve_from_sub_path: true } } },
-  mysql: { storageConfig: { persistence: { size: '20Gi' } } },
-};
-
 interface Reply {
   status: number;
   headers: Record<string, string | string[] | undefined>;
@@ -63,37 +57,6 @@ async function until<T>(what: string, probe: () => T | undefined | false | Promi
 
 function record(value: unknown): Record<string, unknown> {
   return value !== null && typeof value === 'object' && !Array.isArray(value) ? (value as Record<string, unknown>) : {};
-}
-
-function ingress(): KubeObject {
-  return {
-    apiVersion: 'networking.k8s.io/v1',
-    kind: 'Ingress',
-    metadata: { name: 'deepflow-grafana', namespace: 'cpaas-system' },
-    spec: {
-      ingressClassName: 'cpaas-system',
-      rules: [{ http: { paths: [{ backend: { service: { name: 'deepflow-grafana', port: { number: 80 } } }, path: `${SUB}($|/)(.*)`, pathType: 'ImplementationSpecific' }] } }],
-    },
-  };
-}
-
-/** Installs DeepFlow the quick way: the chart pushed over violet's endpoint, the Application and the Ingress applied. */
-async function installDeepflow(sim: StartedSimulator): Promise<void> {
-  const auth = Buffer.from(`${sim.info.platformUsername}:${sim.info.platformPassword}`).toString('base64');
-  const pushed = await call(`${sim.info.platformUrl}/sim/violet/push?file=deepflow-v1.0.0.tgz`, { method: 'POST', body: 'chart', headers: { authorization: `Basic ${auth}` }, ca: sim.platformCaPem });
-  assert.equal(pushed.status, 200, pushed.body);
-  sim.api.store.put({
-    apiVersion: 'app.k8s.io/v1beta1',
-    kind: 'Application',
-    metadata: {
-      name: 'deepflow',
-      namespace: 'cpaas-system',
-      annotations: { 'app.cpaas.io/chart.source': 'public-charts/deepflow-plugin', 'app.cpaas.io/chart.version': 'v1.0.0', 'app.cpaas.io/chart.values': JSON.stringify(VALUES) },
-    },
-    spec: {},
-  });
-  sim.api.store.put(ingress());
-  await until('Grafana ready', () => record(sim.api.store.get('apps/v1', 'Deployment', 'cpaas-system', 'deepflow-grafana')?.status).readyReplicas === 1);
 }
 
 /** The secret in a target's local URL (the first path segment). */
@@ -163,7 +126,7 @@ describe('Grafana proxy', function () {
   before(async () => {
     sim = await startSimulator({ timeScale: 0.02, nodes: 1 });
     pinned = { kind: 'pinned', fingerprint: sim.info.platformFingerprint };
-    await installDeepflow(sim);
+    await quickInstallDeepflow(sim, { grafanaPassword: GRAFANA_PASSWORD });
     proxy = await GrafanaProxy.start({ logger, requestTimeoutMs: 1_500 });
   });
 
@@ -329,7 +292,7 @@ describe('Grafana proxy', function () {
       assert.match(reply.body, /Grafana is not exposed on this platform/);
       assert.match(reply.body, /Ingress deepflow-grafana in namespace cpaas-system/);
     } finally {
-      sim.api.store.put(ingress());
+      sim.api.store.put(grafanaIngress(sim));
     }
     assert.deepEqual(await target.check(), { kind: 'ok' });
     proxy.removeTarget(target);
