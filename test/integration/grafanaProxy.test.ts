@@ -5,8 +5,6 @@
  * pin, and no secret in any log line.
  */
 import { strict as assert } from 'node:assert';
-import { request as httpRequest } from 'node:http';
-import { request as httpsRequest } from 'node:https';
 import { connect as netConnect, createServer as createNetServer, type AddressInfo, type Server as NetServer, type Socket } from 'node:net';
 import { createServer as createTlsServer, type Server as TlsServer } from 'node:tls';
 import type { PlatformTrust } from '../../src/acp/platformTrust';
@@ -16,30 +14,11 @@ import { GrafanaProxy, type ProxiedGrafana } from '../../src/grafana/proxy';
 import { startSimulator, type StartedSimulator } from '../sim/index';
 import { createCertificateAuthority, issueCertificate } from '../sim/pki';
 import { grafanaIngress, quickInstallDeepflow } from '../sim/quickInstall';
+import { call, type Reply } from './httpCall';
 
 const CLUSTER = 'cluster1';
 const SUB = `/clusters/${CLUSTER}/deepflow`;
 const GRAFANA_PASSWORD = 'Grafana-"pw"-secret';
-interface Reply {
-  status: number;
-  headers: Record<string, string | string[] | undefined>;
-  body: string;
-}
-
-function call(url: string, options: { method?: string; headers?: Record<string, string>; body?: string; ca?: string } = {}): Promise<Reply> {
-  const u = new URL(url);
-  const send = u.protocol === 'https:' ? httpsRequest : httpRequest;
-  return new Promise((resolve, reject) => {
-    const req = send(u, { method: options.method ?? 'GET', headers: options.headers, ...(options.ca ? { ca: options.ca } : {}) }, (res) => {
-      const chunks: Buffer[] = [];
-      res.on('data', (c: Buffer) => chunks.push(c));
-      res.on('end', () => resolve({ status: res.statusCode ?? 0, headers: res.headers, body: Buffer.concat(chunks).toString('utf8') }));
-    });
-    req.on('error', reject);
-    req.end(options.body);
-  });
-}
-
 /** A page load as a browser frame makes it. */
 function page(url: string): Promise<Reply> {
   return call(url, { headers: { accept: 'text/html,application/xhtml+xml', 'sec-fetch-mode': 'navigate', cookie: 'browser_cookie=must-not-travel' } });

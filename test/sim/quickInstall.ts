@@ -4,6 +4,7 @@
  * then a wait for the Grafana Deployment.
  */
 import { request } from 'node:https';
+import { buildGrafanaIngress } from '../../src/acp/manifests';
 import type { KubeObject } from './contract';
 import type { StartedSimulator } from './index';
 
@@ -18,17 +19,9 @@ export function grafanaSubPath(sim: StartedSimulator): string {
   return `/clusters/${sim.info.clusterName}/deepflow`;
 }
 
-/** Ingress deepflow-grafana as the install creates it. */
+/** Ingress deepflow-grafana exactly as the install creates it. */
 export function grafanaIngress(sim: StartedSimulator): KubeObject {
-  return {
-    apiVersion: 'networking.k8s.io/v1',
-    kind: 'Ingress',
-    metadata: { name: 'deepflow-grafana', namespace: 'cpaas-system' },
-    spec: {
-      ingressClassName: 'cpaas-system',
-      rules: [{ http: { paths: [{ backend: { service: { name: 'deepflow-grafana', port: { number: 80 } } }, path: `${grafanaSubPath(sim)}($|/)(.*)`, pathType: 'ImplementationSpecific' }] } }],
-    },
-  };
+  return buildGrafanaIngress(sim.info.clusterName) as KubeObject;
 }
 
 function pushChart(sim: StartedSimulator, file: string): Promise<void> {
