@@ -18,15 +18,13 @@ import { request as httpsRequest, type Agent } from 'node:https';
 import type { AddressInfo, Socket } from 'node:net';
 import type { Duplex } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
-import { promisify } from 'node:util';
-import { brotliDecompress, gunzip, inflate } from 'node:zlib';
 import { grafanaRootPath } from '../acp/deepflowValues';
 import { httpsAgentFor, requestPlatform, type PlatformTrust } from '../acp/platformTrust';
 import type { Logger } from '../cluster/types';
 import { grafanaRootUrl, type GrafanaApi, type GrafanaCredentials, type GrafanaTarget } from './contract';
 import { describeHealth, healthFromError, healthFromStatus, healthLogLine, type GrafanaHealth, type GrafanaProblem } from './health';
 import { credentialsRequestedPage, failurePage, type PageLinks, type PageRequest, type RenderedPage } from './pages';
-import { isUnderSubPath, normaliseGrafanaPath, rewriteIndexHtml, rewriteLocation, withoutFrameAncestors, type RewriteContext } from './rewrite';
+import { decodeBody, isUnderSubPath, normaliseGrafanaPath, rewriteIndexHtml, rewriteLocation, withoutFrameAncestors, type RewriteContext } from './rewrite';
 import { GrafanaSession, grafanaMessage, readBody } from './session';
 
 export type { GrafanaHealth, GrafanaProblem } from './health';
@@ -111,13 +109,6 @@ function isNavigation(req: IncomingMessage): boolean {
   if (mode !== undefined) return mode === 'navigate';
   return (req.method === 'GET' || req.method === 'HEAD') && /text\/html/.test(req.headers.accept ?? '');
 }
-
-const DECOMPRESS: Record<string, (input: Buffer) => Promise<Buffer>> = {
-  gzip: promisify(gunzip),
-  'x-gzip': promisify(gunzip),
-  deflate: promisify(inflate),
-  br: promisify(brotliDecompress),
-};
 
 class ProxiedTarget implements ProxiedGrafana {
   readonly target: GrafanaTarget;
@@ -376,6 +367,8 @@ class ProxiedTarget implements ProxiedGrafana {
     }
     // Grafana checks Origin against its own host on writes (CSRF); the browser's is the proxy's.
     if (req.headers.origin !== undefined) headers.origin = this.platformOrigin;
+    // Only encodings the proxy can undo when it rewrites HTML (Chromium also offers zstd).
+    if (headers['accept-encoding'] !== undefined) headers['accept-encoding'] = 'gzip, deflate, br';
     return headers;
   }
 
@@ -488,9 +481,7 @@ class ProxiedTarget implements ProxiedGrafana {
       return;
     }
     const raw = await readBody(upstream, MAX_HTML);
-    const encoding = String(upstream.headers['content-encoding'] ?? 'identity').trim().toLowerCase();
-    const decode = DECOMPRESS[encoding];
-    const html = rewriteIndexHtml((decode ? await decode(raw) : raw).toString('utf8'), this.rewriteContext);
+    const html = rewriteIndexHtml((await decodeBody(raw, upstream.headers['content-encoding'])).toString('utf8'), this.rewriteContext);
     for (const name of ['content-encoding', 'content-length', 'etag', 'last-modified']) delete headers[name];
     headers['cache-control'] = 'no-store';
     headers['content-length'] = Buffer.byteLength(html);

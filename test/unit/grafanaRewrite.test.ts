@@ -1,5 +1,6 @@
 import { strict as assert } from 'node:assert';
-import { rewriteIndexHtml, rewriteLocation, withoutFrameAncestors, type RewriteContext } from '../../src/grafana/rewrite';
+import { brotliCompressSync, deflateSync, gzipSync } from 'node:zlib';
+import { decodeBody, rewriteIndexHtml, rewriteLocation, withoutFrameAncestors, type RewriteContext } from '../../src/grafana/rewrite';
 
 const context: RewriteContext = {
   platformOrigin: 'https://192.168.1.10',
@@ -64,6 +65,17 @@ describe('Grafana proxy rewriting', () => {
     it('leaves an appSubUrl that names another root alone', () => {
       const foreign = rewriteIndexHtml('{"appSubUrl":"/grafana"}', context);
       assert.equal(foreign, '{"appSubUrl":"/grafana"}');
+    });
+  });
+
+  describe('compressed HTML', () => {
+    it('decodes gzip, deflate and br, passes identity, and refuses an unknown encoding', async () => {
+      const html = Buffer.from('<base href="/clusters/c1/deepflow/" />');
+      assert.deepEqual(await decodeBody(gzipSync(html), 'gzip'), html);
+      assert.deepEqual(await decodeBody(deflateSync(html), 'deflate'), html);
+      assert.deepEqual(await decodeBody(brotliCompressSync(html), ' BR '), html);
+      assert.deepEqual(await decodeBody(html, undefined), html);
+      await assert.rejects(decodeBody(html, 'zstd'), /content encoding the proxy cannot read \(zstd\)/);
     });
   });
 });
