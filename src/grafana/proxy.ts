@@ -29,7 +29,7 @@ import { GrafanaSession, grafanaMessage, readBody } from './session';
 
 export type { GrafanaHealth, GrafanaProblem } from './health';
 export { describeHealth, healthFromError, healthFromStatus } from './health';
-export { failurePage } from './pages';
+export { failurePage, PAGE_MESSAGE_TYPES, type PageRequest } from './pages';
 
 export interface GrafanaProxyOptions {
   logger: Logger;
