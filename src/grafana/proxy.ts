@@ -18,20 +18,18 @@ import { request as httpsRequest, type Agent } from 'node:https';
 import type { AddressInfo, Socket } from 'node:net';
 import type { Duplex } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
-import { promisify } from 'node:util';
-import { brotliDecompress, gunzip, inflate } from 'node:zlib';
 import { grafanaRootPath } from '../acp/deepflowValues';
 import { httpsAgentFor, requestPlatform, type PlatformTrust } from '../acp/platformTrust';
 import type { Logger } from '../cluster/types';
 import { grafanaRootUrl, type GrafanaApi, type GrafanaCredentials, type GrafanaTarget } from './contract';
 import { describeHealth, healthFromError, healthFromStatus, healthLogLine, type GrafanaHealth, type GrafanaProblem } from './health';
 import { credentialsRequestedPage, failurePage, type PageLinks, type PageRequest, type RenderedPage } from './pages';
-import { isUnderSubPath, normaliseGrafanaPath, rewriteIndexHtml, rewriteLocation, withoutFrameAncestors, type RewriteContext } from './rewrite';
+import { decodeBody, isUnderSubPath, normaliseGrafanaPath, rewriteIndexHtml, rewriteLocation, withoutFrameAncestors, type RewriteContext } from './rewrite';
 import { GrafanaSession, grafanaMessage, readBody } from './session';
 
 export type { GrafanaHealth, GrafanaProblem } from './health';
 export { describeHealth, healthFromError, healthFromStatus } from './health';
-export { failurePage } from './pages';
+export { failurePage, PAGE_MESSAGE_TYPES, type PageRequest } from './pages';
 
 export interface GrafanaProxyOptions {
   logger: Logger;
@@ -112,13 +110,6 @@ function isNavigation(req: IncomingMessage): boolean {
   return (req.method === 'GET' || req.method === 'HEAD') && /text\/html/.test(req.headers.accept ?? '');
 }
 
-const DECOMPRESS: Record<string, (input: Buffer) => Promise<Buffer>> = {
-  gzip: promisify(gunzip),
-  'x-gzip': promisify(gunzip),
-  deflate: promisify(inflate),
-  br: promisify(brotliDecompress),
-};
-
 class ProxiedTarget implements ProxiedGrafana {
   readonly target: GrafanaTarget;
   readonly secret = randomBytes(32).toString('base64url');
@@ -194,22 +185,34 @@ class ProxiedTarget implements ProxiedGrafana {
 
   async check(signal?: AbortSignal): Promise<GrafanaHealth> {
     this.session.forgetRefusal();
-    // Grafana's health endpoint needs no login: it proves TLS, the ingress path and a ready pod.
-    const health = await this.upstream('GET', 'api/health', {}, undefined, signal).then(
-      async (res) => {
-        const status = res.statusCode ?? 0;
-        const body = (await readBody(res, MAX_API_JSON).catch(() => Buffer.alloc(0))).toString('utf8');
-        if (status === 200) return undefined;
-        return healthFromStatus(status) ?? { kind: 'failed' as const, status, message: grafanaMessage(body) };
-      },
-      (err: unknown) => healthFromError(err),
-    );
-    if (health) return this.report(health);
     const answer = await this.apiRequest('api/user', signal);
-    if ('problem' in answer) return this.report(answer.problem);
+    if ('problem' in answer) return answer.problem;
     answer.res.resume();
     if (answer.res.statusCode !== 200) return this.report({ kind: 'failed', status: answer.res.statusCode ?? 0, message: 'Grafana did not accept the session the proxy logged in with' });
     return this.report({ kind: 'ok' });
+  }
+
+  /**
+   * Why Grafana cannot be reached, or undefined when its health endpoint answers. It needs no login, so it proves
+   * TLS, the ingress path and a ready pod before anyone is asked for a password.
+   */
+  private async probe(signal?: AbortSignal): Promise<GrafanaProblem | undefined> {
+    try {
+      const res = await this.upstream('GET', 'api/health', { accept: 'application/json' }, undefined, signal);
+      const status = res.statusCode ?? 0;
+      const body = (await readBody(res, MAX_API_JSON).catch(() => Buffer.alloc(0))).toString('utf8');
+      if (status === 200) return undefined;
+      return healthFromStatus(status) ?? { kind: 'failed', status, message: grafanaMessage(body) };
+    } catch (err) {
+      return healthFromError(err);
+    }
+  }
+
+  /** The held session; without one, the platform is probed first, then Grafana logged in to. */
+  private async ensureSession(signal?: AbortSignal): Promise<GrafanaHealth> {
+    if (this.session.loggedIn) return { kind: 'ok' };
+    const problem = await this.probe(signal);
+    return problem ?? (await this.session.ensure(signal));
   }
 
   private async getJson(path: string, signal?: AbortSignal): Promise<unknown> {
@@ -229,7 +232,7 @@ class ProxiedTarget implements ProxiedGrafana {
   /** A GET of Grafana's API under the held session, logging in again once when Grafana asks. */
   private async apiRequest(relative: string, signal?: AbortSignal): Promise<{ res: IncomingMessage } | { problem: GrafanaProblem }> {
     for (let attempt = 0; ; attempt++) {
-      const login = attempt === 0 ? await this.session.ensure(signal) : await this.session.relogin(signal);
+      const login = attempt === 0 ? await this.ensureSession(signal) : await this.session.relogin(signal);
       if (login.kind !== 'ok') return { problem: this.report(login) };
       let res: IncomingMessage;
       try {
@@ -259,18 +262,28 @@ class ProxiedTarget implements ProxiedGrafana {
   private async upstream(method: string, relative: string, headers: Record<string, string>, body: Buffer | undefined, signal?: AbortSignal): Promise<IncomingMessage> {
     const deadline = new AbortController();
     const timer = setTimeout(() => deadline.abort(new Error(`${this.platformOrigin} did not answer within ${this.timeoutMs / 1000} s`)), this.timeoutMs);
+    const combined = signal ? AbortSignal.any([signal, deadline.signal]) : deadline.signal;
     const cookie = this.session.cookieHeader();
+    const answer = requestPlatform(`${this.rootUrl}${relative}`, this.trust, {
+      method,
+      agent: this.agent,
+      timeoutMs: this.timeoutMs,
+      signal: combined,
+      headers: { ...headers, ...(cookie ? { cookie } : {}), ...(body ? { 'content-length': String(body.length) } : {}) },
+      ...(body ? { body } : {}),
+    });
+    // An aborted request whose TLS handshake never completes would never settle (the socket is not the request's
+    // yet), so the deadline rejects on its own; an answer that still comes is dropped.
+    const abandoned = new Promise<never>((_resolve, reject) => {
+      const onAbort = (): void => reject(Object.assign(new Error('The request was aborted.'), { name: 'AbortError', cause: combined.reason as unknown }));
+      if (combined.aborted) onAbort();
+      else combined.addEventListener('abort', onAbort, { once: true });
+    });
     try {
-      return await requestPlatform(`${this.rootUrl}${relative}`, this.trust, {
-        method,
-        agent: this.agent,
-        timeoutMs: this.timeoutMs,
-        signal: signal ? AbortSignal.any([signal, deadline.signal]) : deadline.signal,
-        headers: { ...headers, ...(cookie ? { cookie } : {}), ...(body ? { 'content-length': String(body.length) } : {}) },
-        ...(body ? { body } : {}),
-      });
+      return await Promise.race([answer, abandoned]);
     } finally {
       clearTimeout(timer);
+      answer.then((res) => (combined.aborted ? res.destroy() : undefined)).catch(() => undefined);
     }
   }
 
@@ -354,6 +367,8 @@ class ProxiedTarget implements ProxiedGrafana {
     }
     // Grafana checks Origin against its own host on writes (CSRF); the browser's is the proxy's.
     if (req.headers.origin !== undefined) headers.origin = this.platformOrigin;
+    // Only encodings the proxy can undo when it rewrites HTML (Chromium also offers zstd).
+    if (headers['accept-encoding'] !== undefined) headers['accept-encoding'] = 'gzip, deflate, br';
     return headers;
   }
 
@@ -406,10 +421,11 @@ class ProxiedTarget implements ProxiedGrafana {
         return;
       }
     }
-    const login = await this.session.ensure(cancelled.signal);
+    const login = await this.ensureSession(cancelled.signal);
     if (login.kind !== 'ok') return this.sendProblem(res, login, navigation, relative);
     // Grafana's login page while the proxy holds a session: go where a logged-in user goes, never a login form.
-    if (method === 'GET' && path === `${this.subPath}/login`) {
+    // Signing out is not forwarded either: the proxy holds the login for the user and would only log in again.
+    if (method === 'GET' && (path === `${this.subPath}/login` || path === `${this.subPath}/logout`)) {
       res.writeHead(302, { location: `${this.localBase}${this.subPath}/`, 'cache-control': 'no-store', 'content-length': 0 });
       res.end();
       return;
@@ -465,9 +481,7 @@ class ProxiedTarget implements ProxiedGrafana {
       return;
     }
     const raw = await readBody(upstream, MAX_HTML);
-    const encoding = String(upstream.headers['content-encoding'] ?? 'identity').trim().toLowerCase();
-    const decode = DECOMPRESS[encoding];
-    const html = rewriteIndexHtml((decode ? await decode(raw) : raw).toString('utf8'), this.rewriteContext);
+    const html = rewriteIndexHtml((await decodeBody(raw, upstream.headers['content-encoding'])).toString('utf8'), this.rewriteContext);
     for (const name of ['content-encoding', 'content-length', 'etag', 'last-modified']) delete headers[name];
     headers['cache-control'] = 'no-store';
     headers['content-length'] = Buffer.byteLength(html);
@@ -482,7 +496,7 @@ class ProxiedTarget implements ProxiedGrafana {
       socket.end(`HTTP/1.1 ${status} ${reason}\r\nconnection: close\r\ncontent-length: 0\r\n\r\n`);
     };
     for (let attempt = 0; attempt < 2; attempt++) {
-      const login = attempt === 0 ? await this.session.ensure() : await this.session.relogin();
+      const login = attempt === 0 ? await this.ensureSession() : await this.session.relogin();
       if (login.kind !== 'ok') {
         this.report(login);
         return refuse(502, 'Bad Gateway');

@@ -7,6 +7,8 @@
  * - `localBase`: the path in front of `subPath` as the browser sees it, `<externalPrefix>/<secret>`, where the
  *   external prefix is what a port proxy in front of us adds (code-server: `/proxy/<port>`; usually empty).
  */
+import { promisify } from 'node:util';
+import { brotliDecompress, gunzip, inflate } from 'node:zlib';
 
 /** Where Grafana lives upstream and where the browser sees it. */
 export interface RewriteContext {
@@ -92,4 +94,23 @@ function decodeJsonString(value: string): string | undefined {
 /** A Grafana-relative path (`d/uid/slug?x=y`, `/d/uid`, or empty for the home page) without a leading slash. */
 export function normaliseGrafanaPath(path: string | undefined): string {
   return (path ?? '').replace(/^\/+/, '');
+}
+
+const DECOMPRESS: Record<string, (input: Buffer) => Promise<Buffer>> = {
+  gzip: promisify(gunzip),
+  'x-gzip': promisify(gunzip),
+  deflate: promisify(inflate),
+  br: promisify(brotliDecompress),
+};
+
+/**
+ * A body as plain bytes, whatever `Content-Encoding` Grafana (or an ingress with gzip on) chose, so HTML can be
+ * rewritten. Throws for an encoding it cannot undo rather than rewriting compressed bytes.
+ */
+export async function decodeBody(raw: Buffer, contentEncoding: string | undefined): Promise<Buffer> {
+  const encoding = (contentEncoding ?? 'identity').trim().toLowerCase();
+  if (encoding === 'identity' || encoding === '') return raw;
+  const decode = DECOMPRESS[encoding];
+  if (!decode) throw new Error(`Grafana's page uses a content encoding the proxy cannot read (${encoding}).`);
+  return decode(raw);
 }

@@ -244,6 +244,18 @@ export class GrafanaStandIn {
       });
     }
     if (rel.startsWith('/api/')) return sendJson(404, { message: 'Not found' });
+    // Grafana's middleware moves legacy panel links (?panelId=2&fullscreen[&edit]) to viewPanel/editPanel with a
+    // 301 to an absolute path under the sub-path (RedirectFromLegacyPanelEditURL).
+    const panelId = url.searchParams.get('panelId');
+    if (rel.startsWith('/d/') && panelId !== null && url.searchParams.has('fullscreen')) {
+      const params = new URLSearchParams(url.searchParams);
+      const edit = params.has('edit');
+      for (const name of ['panelId', 'fullscreen', 'edit']) params.delete(name);
+      params.set(edit ? 'editPanel' : 'viewPanel', panelId);
+      res.writeHead(301, { ...base, location: `${cfg.subPath}${rel}?${params.toString()}` });
+      res.end();
+      return;
+    }
     // Every UI route is the same index page; the frontend renders it (a route it does not know: 404 status).
     const known = rel === '/' || rel === '/dashboards' || rel.startsWith('/dashboards/') || /^\/d\/[^/]+(\/[^/]*)?$/.test(rel) || rel === '/explore' || rel === '/profile';
     return sendHtml(known ? 200 : 404, indexPage(cfg, user));
