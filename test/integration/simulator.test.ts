@@ -325,9 +325,16 @@ describe('ACP simulator', function () {
         assert.match(cookie, /^grafana_session=\w+;.*SameSite=Lax/);
         const withCookie = await platform(`${base}/d/Distributed_Tracing/distributed-tracing?orgId=1&var-namespace=shop&var-request_resource=*example.com*`, { headers: { cookie: cookie.split(';')[0] ?? '' } });
         assert.equal(withCookie.status, 200);
-        assert.match(withCookie.body, /Distributed Tracing/);
-        assert.match(withCookie.body, /var-namespace=shop/);
-        assert.match(withCookie.body, /var-request_resource=\*example\.com\*/);
+        // Grafana's index page: the frontend renders the dashboard from appSubUrl, the server only boots it.
+        assert.match(withCookie.body, new RegExp(`<base href="${base}/" />`));
+        assert.match(withCookie.body, new RegExp(`"appSubUrl":"${base}"`));
+        assert.match(withCookie.body, /"login":"admin"/);
+        const script = /<script src="(public\/build\/app\.[0-9a-f]+\.js)"/.exec(withCookie.body)?.[1];
+        assert.ok(script, 'the index page loads the bundle by a path relative to the base href');
+        const bundle = await platform(`${base}/${script}`);
+        assert.equal(bundle.status, 200, 'the bundle is public, as Grafana serves public/ without a login');
+        assert.match(bundle.body, /grafanaBootData/);
+        assert.equal((await platform(`${base}/login`, { headers: { cookie: cookie.split(';')[0] ?? '' } })).headers.location, `${base}/`, 'a signed-in user is sent home from /login');
       });
 
       it('serves the real Distributed_Tracing dashboard by uid and lists both folders', async () => {
