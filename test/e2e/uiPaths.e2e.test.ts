@@ -127,9 +127,10 @@ suite('the install paths in the UI: validation, file dialogs, token, saved passw
       [12, 'cluster name', () => answer(page, 12)],
       [13, 'Grafana user', () => answer(page, 13)],
       [14, 'Grafana password', () => answer(page, 14, GRAFANA_PASSWORD)],
-      [15, 'MySQL size', () => answer(page, 15)],
-      [16, 'ClickHouse path size', () => answer(page, 16)],
-      [17, 'ClickHouse storage size', () => answer(page, 17)],
+      [15, 'keep the Grafana password?', () => choose(page, 15, "Don't keep the Grafana password")],
+      [16, 'MySQL size', () => answer(page, 16)],
+      [17, 'ClickHouse path size', () => answer(page, 17)],
+      [18, 'ClickHouse storage size', () => answer(page, 18)],
     ];
     for (const [step, what, act] of steps) {
       await assertNoErrorBeforeTyping(page, step, what);
@@ -214,9 +215,10 @@ suite('the install paths in the UI: validation, file dialogs, token, saved passw
       await answer(page, 4);
       await answer(page, 5);
       await answer(page, 6, GRAFANA_PASSWORD);
-      await answer(page, 7, size);
-      await answer(page, 8);
+      await choose(page, 7, "Don't keep the Grafana password");
+      await answer(page, 8, size);
       await answer(page, 9);
+      await answer(page, 10);
       await waitForDialog(page, /Install DeepFlow on/, 120_000);
       await clickDialogButton(page, /Install DeepFlow on/, 'Install');
       return waitForDialog(page, /Update the installed DeepFlow/, 120_000);
