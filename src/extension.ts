@@ -1,5 +1,6 @@
 import * as vscode from 'vscode';
 import { createServices, type DeepflowApi } from './services';
+import { registerComponentCommands } from './commands/componentCommands';
 import { registerCommands } from './commands/registerCommands';
 import { registerComponentsView } from './views/registerComponentsView';
 
@@ -7,8 +8,9 @@ import { registerComponentsView } from './views/registerComponentsView';
 export function activate(context: vscode.ExtensionContext): DeepflowApi {
   const started = performance.now();
   const services = createServices(context);
-  registerComponentsView(context, services);
+  const tree = registerComponentsView(context, services);
   registerCommands(context, services);
+  registerComponentCommands(context, services, tree);
   services.log.info(`DeepFlow for ACP ${services.version} activated in ${(performance.now() - started).toFixed(1)} ms`);
   return services.api;
 }

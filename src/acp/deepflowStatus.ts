@@ -1,4 +1,5 @@
 import type { ClusterCache, InformerSpec } from '../cluster/cache';
+import type { ClusterClient } from '../cluster/client';
 import { agentCoverage, shrinkNode, type AgentCoverage } from './agentCoverage';
 import {
   componentState,
@@ -120,4 +121,16 @@ export function deepflowStatusFromCache(cache: ClusterCache): DeepflowStatus {
 /** Whether anything of DeepFlow is on the cluster: the Application or any chart workload. */
 export function deepflowPresent(status: DeepflowStatus): boolean {
   return status.components.some((c) => c.readiness !== 'missing') || status.prerequisites.some((p) => p.spec.id === 'application' && p.readiness !== 'missing');
+}
+
+/** How many agent pods one "Show more" brings: never all 5,000 at once. */
+export const agentPodPageSize = 100;
+
+/** One page of the agent's pods, straight from the server (the cache keeps only those not Running). */
+export async function agentPodPage(client: ClusterClient, continueToken: string | undefined, signal?: AbortSignal): Promise<{ pods: PodSummary[]; continueToken: string | undefined }> {
+  const list = await client.list(
+    { apiVersion: 'v1', kind: 'Pod', namespace: deepflowNamespace },
+    { labelSelector: componentPodSelector(agentComponent), limit: agentPodPageSize, continue: continueToken, signal },
+  );
+  return { pods: list.items.map(summarizePod), continueToken: list.metadata.continue };
 }

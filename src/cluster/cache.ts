@@ -352,6 +352,16 @@ export class ClusterCaches {
     return this.entries.get(contextName)?.cache.running ?? false;
   }
 
+  /** Lists and watches again (Refresh, Retry): one context, or every running cache. */
+  restart(contextName?: string): void {
+    for (const [name, entry] of this.entries) {
+      if (contextName !== undefined && name !== contextName) continue;
+      if (!entry.cache.running) continue;
+      entry.cache.stop();
+      entry.cache.start();
+    }
+  }
+
   /** Stops and forgets every cache (the kubeconfig or the settings changed, or the extension ends). */
   clear(): void {
     for (const entry of this.entries.values()) {

@@ -17,7 +17,10 @@ type Handler = (...args: unknown[]) => unknown;
 export function registerCommands(context: vscode.ExtensionContext, services: Services): void {
   const handlers: Record<string, Handler> = {
     'deepflow.cluster.selectContext': () => selectContext(services),
-    'deepflow.components.refresh': () => services.clusterChanged.fire(),
+    'deepflow.components.refresh': () => {
+      services.caches.restart();
+      services.clusterChanged.fire();
+    },
     'deepflow.log.show': () => services.log.show(),
     'deepflow.install.downloadViolet': () => downloadVioletCommand(services, context),
     'deepflow.install.pushArtifacts': () => pushArtifactsCommand(services, context),

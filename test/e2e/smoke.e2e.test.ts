@@ -104,6 +104,8 @@ suite('smoke: DeepFlow in a real VS Code', function () {
     const { page } = browser;
     const clusterName = cluster.info?.clusterName;
     if (!clusterName) this.skip(); // an external kubeconfig: its cluster name is not known here
+    // An empty cluster shows the welcome content instead of a tree; a storage class makes the tree appear, live.
+    cluster.sim?.api.store.put({ apiVersion: 'storage.k8s.io/v1', kind: 'StorageClass', metadata: { name: 'nfs' }, provisioner: 'nfs.csi.k8s.io' });
     const deadline = Date.now() + 30_000;
     let labels: string[] = [];
     while (Date.now() < deadline) {
