@@ -76,7 +76,7 @@ suite('components: the live Components view and status bar in a real VS Code', f
     sim.writeKubeconfig(kubeconfig);
     server = await startCodeServer({ extension: { vsix }, kubeconfig });
     browser = await launchBrowser();
-    await browser.page.goto(server.workbenchUrl());
+    await browser.page.goto(server.workbenchUrl(), { timeout: 120_000 });
     await waitForWorkbench(browser.page, CONTAINER, 90_000);
     await openViewContainer(browser.page, CONTAINER);
   });

@@ -12,7 +12,7 @@ import type { AddressInfo, Socket } from 'node:net';
 import { parse as parseYaml } from 'yaml';
 import type { ApiServer, ApiServerOptions, KubeObject, ObjectStore, ResourceType, ServiceProxyHandler, TokenGrant } from './contract';
 import { authenticate, authorize, isAllowed, type Attributes } from './api/auth';
-import { ApiError, readBody, sendError, sendJson } from './api/http';
+import { ApiError, parseBoolParam, readBody, sendError, sendJson } from './api/http';
 import { ApplyConflictError, recordUpdate, serverSideApply } from './api/managedFields';
 import { decodeSelfSubjectAccessReview, isKubernetesProtobuf } from './api/protobuf';
 import { WatchHub } from './api/watch';
@@ -292,7 +292,7 @@ class SimApiServer implements ApiServer {
     const watch = ctx.url.searchParams.get('watch');
     switch (method) {
       case 'GET':
-        if (watch === 'true' || watch === '1') return 'watch';
+        if (parseBoolParam(watch)) return 'watch';
         return target.name === undefined ? 'list' : 'get';
       case 'POST':
         return 'create';
@@ -401,8 +401,8 @@ class SimApiServer implements ApiServer {
       namespace: type.namespaced ? target.namespace : undefined,
       selector: this.selector(ctx),
       resourceVersion: ctx.url.searchParams.get('resourceVersion') ?? '',
-      allowBookmarks: ctx.url.searchParams.get('allowWatchBookmarks') === 'true',
-      sendInitialEvents: ctx.url.searchParams.get('sendInitialEvents') === 'true',
+      allowBookmarks: parseBoolParam(ctx.url.searchParams.get('allowWatchBookmarks')),
+      sendInitialEvents: parseBoolParam(ctx.url.searchParams.get('sendInitialEvents')),
       timeoutSeconds: Number(ctx.url.searchParams.get('timeoutSeconds') ?? '0'),
       render: table ? (obj) => buildTable(type.kind, [obj], { resourceVersion: obj.metadata.resourceVersion ?? '' }, includeObject, BUILTIN_GROUPS.has(type.group)) : undefined,
     });
@@ -628,7 +628,7 @@ class SimApiServer implements ApiServer {
     if (applied.metadata.name && applied.metadata.name !== name) throw new ApiError(400, `the name of the object (${applied.metadata.name}) does not match the name on the URL (${name})`);
     applied.metadata.name = name;
     this.checkIdentity(applied, target);
-    const force = ctx.url.searchParams.get('force') === 'true';
+    const force = parseBoolParam(ctx.url.searchParams.get('force'));
     const options = { manager, force, apiVersion: apiVersionOf(type), subresource: target.subresource === 'status' ? 'status' : undefined };
     const current = this.store.peek(apiVersionOf(type), type.kind, type.namespaced ? target.namespace : undefined, name);
     try {
