@@ -1,6 +1,11 @@
 import * as vscode from 'vscode';
+import { deepflowNamespace } from '../acp/components';
+import { componentPodSelector } from '../acp/deepflowStatus';
+import type { ObjectRef } from '../cluster/types';
 import type { Services } from '../services';
+import { objectActionTexts } from '../views/componentTexts';
 import type { ComponentsTreeProvider, Node } from '../views/componentsTree';
+import { ObjectDocumentProvider, objectScheme, objectUri } from '../views/objectDocuments';
 import { guarded } from './runCommand';
 
 type Handler = (...args: unknown[]) => unknown;
@@ -9,7 +14,33 @@ function isNode(value: unknown): value is Node {
   return typeof value === 'object' && value !== null && 'type' in value && 'id' in value;
 }
 
-/** The Components view's own commands: retry a failing cluster, page the agent's pods, refresh. */
+/** The Kubernetes object behind a tree node, with the context it lives in. */
+function objectOf(node: unknown): { context: string; ref: ObjectRef; name: string } | undefined {
+  if (!isNode(node)) return undefined;
+  switch (node.type) {
+    case 'prerequisite': {
+      const { spec } = node.state;
+      return { context: node.cluster.target.context, ref: { apiVersion: spec.apiVersion, kind: spec.kind, name: spec.name, namespace: spec.namespace }, name: spec.name };
+    }
+    case 'component': {
+      const { spec } = node.state;
+      return { context: node.cluster.target.context, ref: { apiVersion: 'apps/v1', kind: spec.kind, name: spec.name, namespace: deepflowNamespace }, name: spec.name };
+    }
+    case 'pod':
+      return { context: node.cluster.target.context, ref: { apiVersion: 'v1', kind: 'Pod', name: node.pod.name, namespace: node.pod.namespace }, name: node.pod.name };
+    case 'gap':
+      return undefined;
+    default:
+      return undefined;
+  }
+}
+
+function nameOf(node: unknown): string | undefined {
+  if (isNode(node) && node.type === 'gap') return node.gap.node;
+  return objectOf(node)?.name;
+}
+
+/** The Components view's own commands: retry, paging, YAML, restart, copy name. */
 export function registerComponentCommands(context: vscode.ExtensionContext, services: Services, tree: ComponentsTreeProvider): void {
   const handlers: Record<string, Handler> = {
     'deepflow.components.retry': (contextName: unknown) => {
@@ -17,10 +48,55 @@ export function registerComponentCommands(context: vscode.ExtensionContext, serv
       tree.rebuild();
     },
     'deepflow.components.showMorePods': (node: unknown) => (isNode(node) && node.type === 'showMore' ? tree.showMore(node) : undefined),
+    'deepflow.components.showYaml': async (node: unknown) => {
+      const target = objectOf(node);
+      if (!target) return;
+      const document = await vscode.workspace.openTextDocument(objectUri(target.context, target.ref));
+      await vscode.languages.setTextDocumentLanguage(document, 'yaml');
+      await vscode.window.showTextDocument(document, { preview: true });
+    },
+    'deepflow.components.restart': (node: unknown) => restartComponent(services, node),
+    'deepflow.components.copyName': async (node: unknown) => {
+      const name = nameOf(node);
+      if (!name) return;
+      await vscode.env.clipboard.writeText(name);
+      vscode.window.setStatusBarMessage(objectActionTexts.copied(name), 3000);
+    },
   };
   for (const [id, handler] of Object.entries(handlers)) {
     context.subscriptions.push(vscode.commands.registerCommand(id, guarded(services.log, id, handler)));
   }
-  // Commands that changed the cluster need nothing more: the watches bring the change. Refresh lists again.
-  context.subscriptions.push(services.clusterChanged.event(() => services.log.debug('cluster changed by a command; the watches follow')));
+  context.subscriptions.push(
+    vscode.workspace.registerTextDocumentContentProvider(objectScheme, new ObjectDocumentProvider(services)),
+    // Commands that changed the cluster need nothing more: the watches bring the change.
+    services.clusterChanged.event(() => services.log.debug('cluster changed by a command; the watches follow')),
+  );
+}
+
+/**
+ * Restarts a component by deleting its pods after a confirmation: its controller starts new ones. ACP reverts edits
+ * to the chart's workloads (kubectl's restartedAt annotation included), so deleting pods is the restart that holds.
+ */
+async function restartComponent(services: Services, node: unknown): Promise<void> {
+  if (!isNode(node) || node.type !== 'component') return;
+  const { spec, desired } = node.state;
+  const choice = await vscode.window.showWarningMessage(objectActionTexts.restartQuestion(spec.name, node.cluster.target.context), { modal: true, detail: objectActionTexts.restartDetail(spec.name, desired) }, objectActionTexts.restartButton);
+  if (choice !== objectActionTexts.restartButton) return;
+  const client = services.cluster.clientFor(node.cluster.target.context);
+  await vscode.window.withProgress({ location: vscode.ProgressLocation.Notification, title: objectActionTexts.restarting(spec.name), cancellable: true }, async (_progress, token) => {
+    const abort = new AbortController();
+    token.onCancellationRequested(() => abort.abort());
+    let deleted = 0;
+    let continueToken: string | undefined;
+    do {
+      const page = await client.list({ apiVersion: 'v1', kind: 'Pod', namespace: deepflowNamespace }, { labelSelector: componentPodSelector(spec.name), limit: 500, continue: continueToken, signal: abort.signal });
+      for (const pod of page.items) {
+        if (abort.signal.aborted) break;
+        if (await client.delete({ apiVersion: 'v1', kind: 'Pod', name: pod.metadata.name ?? '', namespace: deepflowNamespace }, { signal: abort.signal })) deleted++;
+      }
+      continueToken = page.metadata.continue;
+    } while (continueToken && !abort.signal.aborted);
+    services.log.info(`restarted ${spec.name} on ${node.cluster.target.context}: ${deleted} pods deleted`);
+  });
+  services.clusterChanged.fire();
 }

@@ -79,3 +79,14 @@ export function statusBarTooltip(context: string, status: DeepflowStatus): vscod
   md.appendMarkdown('\nClick to show the Components view.');
   return md;
 }
+
+/** The sentences of the context-menu actions on tree items. */
+export const objectActionTexts = {
+  copied: (name: string): string => `Copied "${name}" to the clipboard.`,
+  restartQuestion: (component: string, context: string): string => `Restart ${component} on ${context}?`,
+  restartDetail: (component: string, pods: number): string =>
+    `This deletes the pods of ${component} (${pods} expected) in namespace cpaas-system; its controller starts new ones. ` +
+    'The component is unavailable until they are ready.',
+  restartButton: 'Restart',
+  restarting: (component: string): string => `Restarting ${component}…`,
+} as const;

@@ -242,4 +242,22 @@ suite('components: the live Components view and status bar in a real VS Code', f
     // The agent's pods are listed under it, each with its node.
     assert.ok((await treeItems(page, VIEW).filter({ hasText: /deepflow-agent-\w+/ }).count()) >= 3);
   });
+
+  test("the Ingress's inline action shows its YAML in a read-only editor", async function () {
+    assert.ok(browser);
+    const { page } = browser;
+    const ingress = row(page, 'Ingress deepflow-grafana').first();
+    await ingress.hover();
+    await ingress.locator('.action-label[aria-label="Show YAML"]').click();
+    const editor = page.locator('.part.editor .monaco-editor .view-lines').first();
+    await within('the Ingress YAML', 15_000, async () => /kind: Ingress/.test((await editor.innerText().catch(() => '')).replace(/\u00a0/g, ' ')));
+    const text = (await editor.innerText()).replace(/\u00a0/g, ' ');
+    assert.match(text, /path: \/clusters\/cluster1\/deepflow/);
+    assert.doesNotMatch(text, /managedFields/);
+    // A content provider's document cannot be edited: typing changes nothing.
+    await editor.click();
+    await page.keyboard.type('edited');
+    assert.doesNotMatch((await editor.innerText()).replace(/\u00a0/g, ' '), /edited/);
+    assert.equal(await page.locator('.part.editor .tab.active').filter({ hasText: 'deepflow-grafana.yaml' }).count(), 1);
+  });
 });
