@@ -1,15 +1,12 @@
 import * as vscode from 'vscode';
 import type { Services } from '../services';
 import { guarded } from './runCommand';
-import {
-  deepflowCommand,
-  downloadVioletCommand,
-  installAllCommand,
-  nfsPluginCommand,
-  pushArtifactsCommand,
-  storageClassCommand,
-  uninstallCommand,
-} from './install/installCommands';
+
+/**
+ * The install engine, violet, execa and the prompts load on first use: the first paint (the view and the status bar)
+ * needs none of them. esbuild keeps the module in the bundle but runs its top level only at this import.
+ */
+const installCommands = (): Promise<typeof import('./install/installCommands')> => import('./install/installCommands');
 
 type Handler = (...args: unknown[]) => unknown;
 
@@ -22,13 +19,13 @@ export function registerCommands(context: vscode.ExtensionContext, services: Ser
       services.clusterChanged.fire();
     },
     'deepflow.log.show': () => services.log.show(),
-    'deepflow.install.downloadViolet': () => downloadVioletCommand(services, context),
-    'deepflow.install.pushArtifacts': () => pushArtifactsCommand(services, context),
-    'deepflow.install.nfsPlugin': () => nfsPluginCommand(services, context),
-    'deepflow.install.storageClass': () => storageClassCommand(services, context),
-    'deepflow.install.deepflow': () => deepflowCommand(services, context),
-    'deepflow.install.all': () => installAllCommand(services, context),
-    'deepflow.uninstall': () => uninstallCommand(services),
+    'deepflow.install.downloadViolet': async () => (await installCommands()).downloadVioletCommand(services, context),
+    'deepflow.install.pushArtifacts': async () => (await installCommands()).pushArtifactsCommand(services, context),
+    'deepflow.install.nfsPlugin': async () => (await installCommands()).nfsPluginCommand(services, context),
+    'deepflow.install.storageClass': async () => (await installCommands()).storageClassCommand(services, context),
+    'deepflow.install.deepflow': async () => (await installCommands()).deepflowCommand(services, context),
+    'deepflow.install.all': async () => (await installCommands()).installAllCommand(services, context),
+    'deepflow.uninstall': async () => (await installCommands()).uninstallCommand(services),
   };
   for (const [id, handler] of Object.entries(handlers)) {
     context.subscriptions.push(vscode.commands.registerCommand(id, guarded(services.log, id, handler)));
