@@ -1,5 +1,7 @@
 import * as vscode from 'vscode';
 import { deepflowNamespace } from '../acp/components';
+import type { PodSummary } from '../acp/pods';
+import type { WatchHandle } from '../cluster/client';
 import { componentPodSelector } from '../acp/deepflowStatus';
 import type { ObjectRef } from '../cluster/types';
 import type { Services } from '../services';
@@ -42,6 +44,8 @@ function nameOf(node: unknown): string | undefined {
 
 /** The Components view's own commands: retry, paging, YAML, restart, copy name. */
 export function registerComponentCommands(context: vscode.ExtensionContext, services: Services, tree: ComponentsTreeProvider): void {
+  const logs = new PodLogs(services);
+  context.subscriptions.push(logs);
   const handlers: Record<string, Handler> = {
     'deepflow.components.retry': (contextName: unknown) => {
       services.caches.restart(typeof contextName === 'string' ? contextName : undefined);
@@ -56,6 +60,7 @@ export function registerComponentCommands(context: vscode.ExtensionContext, serv
       await vscode.window.showTextDocument(document, { preview: true });
     },
     'deepflow.components.restart': (node: unknown) => restartComponent(services, node),
+    'deepflow.components.showLogs': (node: unknown) => (isNode(node) && node.type === 'pod' ? logs.follow(node.cluster.target.context, node.pod) : undefined),
     'deepflow.components.copyName': async (node: unknown) => {
       const name = nameOf(node);
       if (!name) return;
@@ -99,4 +104,43 @@ async function restartComponent(services: Services, node: unknown): Promise<void
     services.log.info(`restarted ${spec.name} on ${node.cluster.target.context}: ${deleted} pods deleted`);
   });
   services.clusterChanged.fire();
+}
+
+/** Followed pod logs, one output channel per pod; following again shows the channel already streaming. */
+class PodLogs implements vscode.Disposable {
+  private readonly streams = new Map<string, { channel: vscode.OutputChannel; handle: WatchHandle | undefined }>();
+
+  constructor(private readonly services: Services) {}
+
+  async follow(context: string, pod: PodSummary): Promise<void> {
+    const key = `${context}/${pod.namespace}/${pod.name}`;
+    const existing = this.streams.get(key);
+    if (existing?.handle) return existing.channel.show(true);
+    const channel = existing?.channel ?? vscode.window.createOutputChannel(objectActionTexts.logChannel(pod.name));
+    const entry: { channel: vscode.OutputChannel; handle: WatchHandle | undefined } = { channel, handle: undefined };
+    this.streams.set(key, entry);
+    channel.show(true);
+    channel.appendLine(objectActionTexts.logStarted(pod.name, context));
+    const client = this.services.cluster.clientFor(context);
+    const container = (await client.get({ apiVersion: 'v1', kind: 'Pod', name: pod.name, namespace: pod.namespace })).spec as { containers?: { name?: string }[] } | undefined;
+    const containerName = container?.containers?.[0]?.name ?? 'main';
+    entry.handle = await client.streamLog(
+      { name: pod.name, namespace: pod.namespace },
+      containerName,
+      { follow: true, tailLines: 500 },
+      (text) => channel.append(this.services.log.redact(text)),
+      (err) => {
+        entry.handle = undefined;
+        channel.appendLine(err ? objectActionTexts.logFailed(err.message) : objectActionTexts.logEnded);
+      },
+    );
+  }
+
+  dispose(): void {
+    for (const { channel, handle } of this.streams.values()) {
+      handle?.stop();
+      channel.dispose();
+    }
+    this.streams.clear();
+  }
 }

@@ -89,4 +89,8 @@ export const objectActionTexts = {
     'The component is unavailable until they are ready.',
   restartButton: 'Restart',
   restarting: (component: string): string => `Restarting ${component}…`,
+  logChannel: (pod: string): string => `DeepFlow Pod Log: ${pod}`,
+  logStarted: (pod: string, context: string): string => `Following the log of pod ${pod} on ${context} (last 500 lines, then live).`,
+  logEnded: 'The log stream ended (the container stopped or the pod is gone). Run Show Pod Log again to follow it anew.',
+  logFailed: (message: string): string => `The log stream failed: ${message}`,
 } as const;

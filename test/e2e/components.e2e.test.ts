@@ -15,7 +15,7 @@ import { startSimulator } from '../sim/index';
 import { startCodeServer, type CodeServer } from './codeServer';
 import { packageExtension } from './extension';
 import { kubectl } from './installHelpers';
-import { launchBrowser, openViewContainer, saveArtifacts, treeItems, viewPane, waitForWorkbench, type Browser } from './workbench';
+import { launchBrowser, openViewContainer, outputText, saveArtifacts, treeItems, viewPane, waitForWorkbench, type Browser } from './workbench';
 
 type Sim = Awaited<ReturnType<typeof startSimulator>>;
 
@@ -241,6 +241,16 @@ suite('components: the live Components view and status bar in a real VS Code', f
     await within('node-1 with its kernel', 10_000, async () => /Kernel 3\.10\.0-1160\.el7\.x86_64 is below 4\.14/.test(await rowText(page, 'node-1')));
     // The agent's pods are listed under it, each with its node.
     assert.ok((await treeItems(page, VIEW).filter({ hasText: /deepflow-agent-\w+/ }).count()) >= 3);
+  });
+
+  test("a pod's inline action follows its log in the output", async function () {
+    assert.ok(browser);
+    const { page } = browser;
+    const pod = treeItems(page, VIEW).filter({ hasText: /^deepflow-agent-\w{5}/ }).first();
+    await pod.hover();
+    await pod.locator('.action-label[aria-label="Show Pod Log"]').click();
+    await within('the log streaming', 15_000, async () => /heartbeat \d+/.test(await outputText(page).catch(() => '')));
+    assert.match(await outputText(page), /agent: starting \(pod deepflow-agent-\w+ on node-\d\)/);
   });
 
   test("the Ingress's inline action shows its YAML in a read-only editor", async function () {

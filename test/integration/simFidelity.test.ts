@@ -97,6 +97,23 @@ describe('simulator fidelity for strict clients', function () {
     assert.match(String(reasons.get('Pulling')?.message), /Pulling image "busybox:1\.36"/);
     assert.equal((reasons.get('Scheduled')?.source as { component?: string }).component, 'default-scheduler');
   });
+
+  it("streams a pod's log through the client, follows it, and stops on request", async () => {
+    const pods = (await client.list({ apiVersion: 'v1', kind: 'Pod', namespace: 'default' }, { labelSelector: 'app=fidelity' })).items;
+    const pod = pods[0];
+    assert.ok(pod?.metadata.name);
+    let text = '';
+    let ended = false;
+    const handle = await client.streamLog({ name: pod.metadata.name, namespace: 'default' }, 'main', { follow: true }, (t) => (text += t), () => (ended = true));
+    const deadline = Date.now() + 5_000;
+    while (!/heartbeat 1/.test(text) && Date.now() < deadline) await new Promise((r) => setTimeout(r, 50));
+    handle.stop();
+    assert.match(text, /main: starting \(pod fidelity-/);
+    assert.match(text, /fatal: cannot open data directory/, 'a crash-looping container logs its failure');
+    assert.match(text, /heartbeat 1/, 'follow keeps the stream open');
+    assert.equal(ended, false, 'stop() does not report an end');
+    await assert.rejects(client.streamLog({ name: pod.metadata.name, namespace: 'default' }, 'nope', { follow: false }, () => undefined, () => undefined));
+  });
 });
 
 function firstChunkAll(sim: StartedSimulator, path: string): Promise<string> {

@@ -325,6 +325,7 @@ class SimApiServer implements ApiServer {
       throw new ApiError(405, `the server does not allow this method on the requested resource`, 'MethodNotAllowed');
     }
     if (proxied) return this.serveProxy(ctx, target);
+    if (type.kind === 'Pod' && type.group === '' && target.subresource === 'log' && verb === 'get') return this.podLog(ctx, target);
     if (target.subresource && target.subresource !== 'status' && !(target.subresource === 'scale' && SCALABLE_KINDS.has(type.kind))) {
       throw new ApiError(404, 'the server could not find the requested resource', 'NotFound');
     }
@@ -406,6 +407,42 @@ class SimApiServer implements ApiServer {
       timeoutSeconds: Number(ctx.url.searchParams.get('timeoutSeconds') ?? '0'),
       render: table ? (obj) => buildTable(type.kind, [obj], { resourceVersion: obj.metadata.resourceVersion ?? '' }, includeObject, BUILTIN_GROUPS.has(type.group)) : undefined,
     });
+  }
+
+  /**
+   * The kubelet's container log through the API server: plain text, one line per event of the container's life, and
+   * with follow=true a heartbeat line every second until the client hangs up or the pod goes away.
+   */
+  private podLog(ctx: RequestContext, target: Target): void {
+    const pod = this.existing(target);
+    const spec = (pod.spec ?? {}) as { containers?: { name?: string }[]; nodeName?: string };
+    const status = (pod.status ?? {}) as { phase?: string; containerStatuses?: unknown[] };
+    const containers = spec.containers ?? [];
+    const container = ctx.url.searchParams.get('container') ?? containers[0]?.name ?? 'main';
+    if (!containers.some((c) => c.name === container) && containers.length > 0) {
+      throw new ApiError(400, `container ${container} is not valid for pod ${pod.metadata.name ?? ''}`, 'BadRequest');
+    }
+    const line = (text: string): string => `${new Date().toISOString()} ${text}\n`;
+    const phase = status.phase ?? 'Pending';
+    const waiting = JSON.stringify(status.containerStatuses ?? []).match(/"reason":"(\w+)"/)?.[1];
+    ctx.res.writeHead(200, { 'Content-Type': 'text/plain', 'Transfer-Encoding': 'chunked' });
+    ctx.res.write(line(`${container}: starting (pod ${pod.metadata.name ?? ''} on ${spec.nodeName ?? 'no node'})`));
+    ctx.res.write(line(waiting === 'CrashLoopBackOff' ? `${container}: fatal: cannot open data directory, exiting with code 1` : `${container}: ${phase === 'Running' ? 'ready to serve' : 'initialising'}`));
+    if (!parseBoolParam(ctx.url.searchParams.get('follow'))) {
+      ctx.res.end();
+      return;
+    }
+    let beat = 0;
+    const timer = setInterval(() => {
+      if (!this.store.get('v1', 'Pod', pod.metadata.namespace, pod.metadata.name ?? '')) {
+        clearInterval(timer);
+        ctx.res.end();
+        return;
+      }
+      ctx.res.write(line(`${container}: heartbeat ${++beat}`));
+    }, 1000);
+    timer.unref();
+    ctx.res.on('close', () => clearInterval(timer));
   }
 
   private existing(target: Target): KubeObject {
