@@ -34,7 +34,7 @@ export interface ComponentsSource {
 }
 
 /** Debounce of cache events before the tree redraws: bursts (a roll-out) become one redraw. */
-export const REDRAW_DEBOUNCE_MS = 50;
+export const REDRAW_DEBOUNCE_MS = 30;
 
 const readinessIcon: Record<Readiness, vscode.ThemeIcon> = {
   ready: new vscode.ThemeIcon('pass-filled', new vscode.ThemeColor('testing.iconPassed')),

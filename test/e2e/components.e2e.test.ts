@@ -230,6 +230,34 @@ suite('components: the live Components view and status bar in a real VS Code', f
     sim.faults.dropWatchesAfterMs = 0;
   });
 
+  test('a cluster change reaches the DOM quickly: p50 and p95 over 20 changes', async function () {
+    assert.ok(browser && sim);
+    const { page } = browser;
+    const client = ClusterClient.forContext(loadKubeconfig({ settingValue: kubeconfig }));
+    const ref = { apiVersion: 'storage.k8s.io/v1', kind: 'StorageClass', name: 'nfs' };
+    const storageClass = { ...ref, metadata: { name: 'nfs' }, provisioner: 'nfs.csi.k8s.io', parameters: { server: '127.0.0.1', share: '/nfs' } };
+    const delays: number[] = [];
+    for (let i = 0; i < 20; i++) {
+      const present = i % 2 === 1;
+      if (present) await client.apply(storageClass);
+      else await client.delete(ref);
+      const answered = Date.now();
+      // Polled inside the page at every animation frame, so the figure is the view's delay, not the probe's.
+      const expected = present ? 'present' : 'not created';
+      await page.waitForFunction(
+        `[...document.querySelectorAll('.monaco-list-row[role="treeitem"]')].some((row) => row.querySelector('.label-name')?.textContent === 'Storage class nfs' && (row.textContent ?? '').includes('${expected}'))`,
+        undefined,
+        { polling: 'raf', timeout: 5_000 },
+      );
+      delays.push(Date.now() - answered);
+    }
+    delays.sort((a, b) => a - b);
+    const p50 = delays[Math.floor(delays.length * 0.5)] ?? NaN;
+    const p95 = delays[Math.floor(delays.length * 0.95)] ?? NaN;
+    figures.push(`API answered a change → new text in the DOM: p50 ${p50} ms, p95 ${p95} ms (n=20, DOM polled at every frame)`);
+    assert.ok(p95 <= 1_000, `p95 ${p95} ms`);
+  });
+
   test('agent coverage names the node with the 3.10 kernel', async function () {
     assert.ok(browser);
     const { page } = browser;
