@@ -10,14 +10,18 @@ import { join } from 'node:path';
 import { ClusterClient, loadKubeconfig, type KubeObject } from '../../src/cluster';
 import { startSimulator, type StartedSimulator } from '../sim/index';
 
-/** The first chunk of a GET as raw text: a watch answers event lines, a list one JSON document. */
-function firstChunk(sim: StartedSimulator, path: string): Promise<string> {
+/** A GET as raw text: a watch answers event lines (its first chunk is enough), a list one JSON document (read whole). */
+function getText(sim: StartedSimulator, path: string, whole: boolean): Promise<string> {
   return new Promise((resolve, reject) => {
     const req = request(`${sim.info.apiUrl}${path}`, { ca: sim.caPem, headers: { Authorization: `Bearer ${sim.adminToken}` } }, (res) => {
-      res.once('data', (chunk: Buffer) => {
+      const chunks: Buffer[] = [];
+      res.on('data', (chunk: Buffer) => {
+        chunks.push(chunk);
+        if (whole) return;
         resolve(chunk.toString('utf8'));
         req.destroy();
       });
+      res.on('end', () => resolve(Buffer.concat(chunks).toString('utf8')));
     });
     req.on('error', reject);
     req.end();
@@ -45,7 +49,7 @@ describe('simulator fidelity for strict clients', function () {
 
   for (const value of ['true', '1', 't', 'T', 'True', 'TRUE']) {
     it(`watch=${value} opens a watch`, async () => {
-      const text = await firstChunk(sim, `/api/v1/nodes?watch=${value}`);
+      const text = await getText(sim, `/api/v1/nodes?watch=${value}`, false);
       const event = JSON.parse(text.split('\n')[0] ?? '') as { type?: string; object?: KubeObject };
       assert.equal(event.type, 'ADDED');
       assert.equal(event.object?.kind, 'Node');
@@ -54,7 +58,7 @@ describe('simulator fidelity for strict clients', function () {
 
   it('watch=false and watch=yes answer a plain list', async () => {
     for (const value of ['false', 'yes']) {
-      const body = JSON.parse(await firstChunkAll(sim, `/api/v1/nodes?watch=${value}`)) as { kind?: string };
+      const body = JSON.parse(await getText(sim, `/api/v1/nodes?watch=${value}`, true)) as { kind?: string };
       assert.equal(body.kind, 'NodeList');
     }
   });
@@ -115,15 +119,3 @@ describe('simulator fidelity for strict clients', function () {
     await assert.rejects(client.streamLog({ name: pod.metadata.name, namespace: 'default' }, 'nope', { follow: false }, () => undefined, () => undefined));
   });
 });
-
-function firstChunkAll(sim: StartedSimulator, path: string): Promise<string> {
-  return new Promise((resolve, reject) => {
-    const req = request(`${sim.info.apiUrl}${path}`, { ca: sim.caPem, headers: { Authorization: `Bearer ${sim.adminToken}` } }, (res) => {
-      const chunks: Buffer[] = [];
-      res.on('data', (c: Buffer) => chunks.push(c));
-      res.on('end', () => resolve(Buffer.concat(chunks).toString('utf8')));
-    });
-    req.on('error', reject);
-    req.end();
-  });
-}
