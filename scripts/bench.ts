@@ -2,13 +2,16 @@
 //   1. activation time as VS Code reports it (code-server + Chromium, one window reload per run);
 //   2. bundle size (production build) and .vsix size;
 //   3. simulator API requests for one activation (window load until 2 s without a request);
-//   4. the status read the view shows, the extension's way vs the kubectl way, at 3 and at 5,000 nodes.
-// Writes bench-results/latest.json. Environment: BENCH_RUNS (default 5), BENCH_SKIP_VSCODE=1 (skip part 1 and 3).
+//   4. the status read the view shows, the extension's way vs the kubectl way, at 3 and at 5,000 nodes;
+//   5. the Grafana proxy's added latency per dashboard API call against a direct verified request.
+// Writes bench-results/latest.json. Environment: BENCH_RUNS (default 5), BENCH_SKIP_VSCODE=1 (skip part 1 and 3),
+// BENCH_GRAFANA_REQUESTS (default 200).
 import { mkdirSync, mkdtempSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { cpus, loadavg, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { readDeepflowStatus } from '../src/acp/deepflowStatus';
 import { startActivationSession, type ActivationRun } from './bench/activation';
+import { benchGrafanaProxy, type GrafanaProxyBench } from './bench/grafanaProxy';
 import { allReady, clientFor, installDeepflow, readerFor } from './bench/install';
 import { repoRoot } from './bench/paths';
 import type { ReadReport } from './bench/readStatusChild';
@@ -19,6 +22,9 @@ import { bytes, describeError, mib, ms, onCleanup, run, runCleanups, series, sle
 const RUNS = Math.max(1, Number(process.env.BENCH_RUNS ?? '5') || 5);
 const SKIP_VSCODE = process.env.BENCH_SKIP_VSCODE === '1';
 const BIG_CLUSTER = 5000;
+const GRAFANA_REQUESTS = Math.max(20, Number(process.env.BENCH_GRAFANA_REQUESTS ?? '200') || 200);
+/** The Grafana password installDeepflow (bench/install.ts) gives the chart. */
+const BENCH_GRAFANA_PASSWORD = 'deepflow';
 
 interface ReadComparison {
   nodes: number;
@@ -51,6 +57,7 @@ interface Results {
     runs: ActivationRun[];
   };
   reads: ReadComparison[];
+  grafanaProxy?: GrafanaProxyBench;
   errors: string[];
 }
 
@@ -190,6 +197,14 @@ async function main(): Promise<void> {
     }
   }
 
+  console.log(`Grafana proxy: ${GRAFANA_REQUESTS} dashboard API calls direct and through the proxy …`);
+  try {
+    results.grafanaProxy = await benchGrafanaProxy(sim.info, BENCH_GRAFANA_PASSWORD, GRAFANA_REQUESTS);
+  } catch (e) {
+    results.errors.push(`grafana proxy: ${describeError(e)}`);
+    console.error(`Grafana proxy benchmark failed: ${describeError(e)}`);
+  }
+
   console.log('status reads at 3 nodes …');
   results.reads.push(await compareReads(sim, workDir, 3));
   console.log(`growing the cluster to ${BIG_CLUSTER} nodes …`);
@@ -221,6 +236,15 @@ async function main(): Promise<void> {
     section('Activation: skipped (BENCH_SKIP_VSCODE=1)');
   }
   for (const r of results.reads) printReads(r);
+  const g = results.grafanaProxy;
+  if (g) {
+    section(`Grafana proxy: GET ${g.path}, ${g.requests} requests each way, interleaved (median, p95)`);
+    table([
+      ['direct to the platform (pinned TLS, session cookie)', `${ms(g.directMs.median)}, p95 ${ms(g.directMs.p95)}`, range(g.directMs, ms)],
+      ['through the local proxy (loopback HTTP, then the same)', `${ms(g.proxiedMs.median)}, p95 ${ms(g.proxiedMs.p95)}`, range(g.proxiedMs, ms)],
+      ['added by the proxy', `${ms(g.addedMedianMs)}, p95 ${ms(g.addedP95Ms)}`, 'proxied − direct'],
+    ]);
+  }
   if (results.errors.length > 0) {
     section('Errors');
     for (const e of results.errors) console.log(`  ${e}`);

@@ -4,6 +4,7 @@ import { Redactor } from './acp/redact';
 import { ClusterCache, ClusterCaches } from './cluster/cache';
 import { ClusterConnection } from './cluster/connection';
 import { SettingsHub } from './config';
+import { GrafanaPlatforms } from './state/grafanaPlatforms';
 import { AnswerMemory, MementoPushLedger } from './state/installMemory';
 import { PlatformSecrets } from './state/platformSecrets';
 import { MementoTrustStore } from './state/trustStore';
@@ -32,6 +33,8 @@ export interface Services {
   readonly pushLedger: MementoPushLedger;
   /** The install's last answers, never secrets (globalState). */
   readonly answers: AnswerMemory;
+  /** Which platform serves each context's Grafana (globalState). */
+  readonly grafanaPlatforms: GrafanaPlatforms;
   /** Reads the DeepFlow status of the current cluster from its watch cache. */
   readStatus(): Promise<DeepflowStatus>;
   readonly api: DeepflowApi;
@@ -70,7 +73,8 @@ export function createServices(context: vscode.ExtensionContext): Services {
   const trustStore = new MementoTrustStore(context.globalState);
   const pushLedger = new MementoPushLedger(context.globalState);
   const answers = new AnswerMemory(context.globalState);
+  const grafanaPlatforms = new GrafanaPlatforms(context.globalState);
   const clusterChanged = new vscode.EventEmitter<void>();
   context.subscriptions.push(clusterChanged);
-  return { version, log, settings, cluster, caches, secrets, trustStore, pushLedger, answers, readStatus, clusterChanged, api: { version, readStatus } };
+  return { version, log, settings, cluster, caches, secrets, trustStore, pushLedger, answers, grafanaPlatforms, readStatus, clusterChanged, api: { version, readStatus } };
 }

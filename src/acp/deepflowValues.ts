@@ -114,7 +114,8 @@ export interface ValuesChange {
   after: unknown;
 }
 
-const secretKey = /password/i;
+/** Keys that hold credentials in chart values: adminPassword, passwd, clientSecret, token, apiKey, credentials... */
+export const credentialKey = /pass|secret|token|key|cred/i;
 
 function isPlainObject(value: unknown): value is Record<string, unknown> {
   return typeof value === 'object' && value !== null && !Array.isArray(value);
@@ -126,10 +127,10 @@ function childPath(parent: string, key: string): string {
   return parent ? `${parent}.${key}` : key;
 }
 
-/** Replaces every value under a password-like key, at any depth, with the mask. */
+/** Replaces every value under a credential-like key (credentialKey), at any depth, with the mask. */
 function maskSecrets(value: unknown, key: string | undefined): unknown {
   if (value === undefined) return undefined;
-  if (key !== undefined && secretKey.test(key)) return secretMask;
+  if (key !== undefined && credentialKey.test(key)) return secretMask;
   if (Array.isArray(value)) return value.map((item) => maskSecrets(item, undefined));
   if (isPlainObject(value)) return Object.fromEntries(Object.entries(value).map(([k, v]) => [k, maskSecrets(v, k)]));
   return value;
@@ -165,7 +166,8 @@ function collectChanges(before: unknown, after: unknown, path: string, key: stri
 
 /**
  * The leaves that differ between the installed values and the new ones, for the confirmation before an update.
- * Passwords are masked: the list is shown and logged, and a changed password still shows as a change.
+ * Every value under a credential-like key is masked: the list is shown and logged, and a changed secret still
+ * shows as a change.
  */
 export function diffValues(before: Record<string, unknown>, after: Record<string, unknown>): ValuesChange[] {
   const changes: ValuesChange[] = [];

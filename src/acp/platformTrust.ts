@@ -4,12 +4,12 @@
  * was shown and accepted (a pin). Verification is never switched off for the process: each trust kind is an
  * `https.Agent` of its own, so the same trust serves violet's download now and the Grafana proxy later.
  */
-import { randomBytes } from 'node:crypto';
+import { createHash, randomBytes } from 'node:crypto';
 import { createWriteStream } from 'node:fs';
 import { chmod, rename, rm } from 'node:fs/promises';
 import { request as httpsRequest, Agent, type AgentOptions, type RequestOptions } from 'node:https';
 import { isIP } from 'node:net';
-import type { Duplex } from 'node:stream';
+import { Transform, type Duplex } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import { checkServerIdentity, connect as tlsConnect, rootCertificates, type PeerCertificate, type TLSSocket } from 'node:tls';
 import type { ClientRequestArgs, IncomingMessage } from 'node:http';
@@ -155,53 +155,82 @@ export async function resolvePlatformTrust(
   return trust;
 }
 
+/** How long a TLS handshake to the platform may take when the caller names no timeout. */
+export const DEFAULT_HANDSHAKE_TIMEOUT_MS = 30_000;
+
+function originFor(host: string, port: number): string {
+  return `https://${isIP(host) === 6 ? `[${host}]` : host}${port === 443 ? '' : `:${port}`}`;
+}
+
+/**
+ * Opens TLS to the platform and verifies it by `trust` before resolving: under a pin, the presented leaf's SHA-256
+ * must equal the pin; with a CA file or the system CAs, the chain and the host name are checked. Nothing is
+ * written on the socket before it resolves, so no request byte (headers, cookies, credentials) reaches a server
+ * that failed the check. The handshake has its own timer: a server that accepts TCP and then stalls TLS fails
+ * after `timeoutMs` instead of hanging (a request timeout does not start until the socket is handed over).
+ */
+export function connectVerified(host: string, port: number, trust: PlatformTrust, timeoutMs = DEFAULT_HANDSHAKE_TIMEOUT_MS): Promise<TLSSocket> {
+  const bareHost = host.replace(/^\[(.*)\]$/, '$1');
+  const origin = originFor(bareHost, port);
+  return new Promise<TLSSocket>((resolve, reject) => {
+    const socket: TLSSocket = tlsConnect({
+      host: bareHost,
+      port,
+      servername: serverNameFor(bareHost),
+      // Under a pin, chain verification is replaced by the exact fingerprint comparison below, for this socket only.
+      rejectUnauthorized: trust.kind !== 'pinned',
+      ...(trust.kind === 'caFile' ? { ca: [...rootCertificates, trust.caPem] } : {}),
+    });
+    const fail = (err: Error): void => {
+      clearTimeout(timer);
+      socket.destroy();
+      reject(explainTlsError(err, origin));
+    };
+    const timer = setTimeout(() => fail(new Error(`${origin} did not complete a TLS handshake within ${timeoutMs / 1000} s.`)), timeoutMs);
+    socket.once('secureConnect', () => {
+      if (trust.kind === 'pinned') {
+        const presented = socket.getPeerCertificate().fingerprint256;
+        if (!fingerprintsEqual(presented, trust.fingerprint)) {
+          fail(pinMismatchError(origin, presented, trust.fingerprint));
+          return;
+        }
+      }
+      clearTimeout(timer);
+      socket.removeListener('error', fail);
+      resolve(socket);
+    });
+    socket.once('error', fail);
+  });
+}
+
 /**
  * An agent that accepts exactly one leaf certificate. Chain verification cannot accept a self-signed certificate
- * (OpenSSL rejects it before `checkServerIdentity` runs), so this agent completes the handshake itself, compares
- * the peer's SHA-256 fingerprint with the pin, and only then hands the socket to the HTTP layer: no request byte
- * (headers, cookies, credentials) is written before the pin matched. Why this is safe: the TLS handshake proves
- * the server holds the private key of the certificate it presented, and the pin names that certificate exactly,
- * which is stronger than CA plus host name (a CA can issue another certificate for the host; nobody can forge
- * this one). The host name is not checked under a pin on purpose: self-signed platform certificates are usually
- * generated for an internal address that differs from the one users type, and the pin is stored per origin, so it
- * is only ever applied to the origin where the user accepted it.
+ * (OpenSSL rejects it before `checkServerIdentity` runs), so this agent completes the handshake itself through
+ * connectVerified, which compares the peer's SHA-256 fingerprint with the pin, and only then hands the socket to
+ * the HTTP layer. Why this is safe: the TLS handshake proves the server holds the private key of the certificate
+ * it presented, and the pin names that certificate exactly, which is stronger than CA plus host name (a CA can
+ * issue another certificate for the host; nobody can forge this one). The host name is not checked under a pin on
+ * purpose: self-signed platform certificates are usually generated for an internal address that differs from the
+ * one users type, and the pin is stored per origin, so it is only ever applied to the origin where the user
+ * accepted it.
  */
 class PinnedAgent extends Agent {
   constructor(
     private readonly pin: string,
+    private readonly handshakeTimeoutMs: number,
     options: AgentOptions,
   ) {
     super(options);
   }
 
   override createConnection(options: ClientRequestArgs, callback?: (err: Error | null, stream: Duplex) => void): Duplex | null | undefined {
-    const host = String(options.host ?? options.hostname ?? 'localhost').replace(/^\[(.*)\]$/, '$1');
+    const host = String(options.host ?? options.hostname ?? 'localhost');
     const port = Number(options.port ?? 443);
-    const origin = `https://${isIP(host) === 6 ? `[${host}]` : host}${port === 443 ? '' : `:${port}`}`;
-    const socket: TLSSocket = tlsConnect({
-      host,
-      port,
-      servername: serverNameFor(host),
-      // Chain verification is replaced by the exact fingerprint comparison below, for this agent only.
-      rejectUnauthorized: false,
-      ...(options.timeout === undefined ? {} : { timeout: options.timeout }),
-    });
-    let settled = false;
-    const finish = (err: Error | null): void => {
-      if (settled) return;
-      settled = true;
-      if (err) socket.destroy();
-      callback?.(err, socket);
-    };
-    socket.once('secureConnect', () => {
-      const presented = socket.getPeerCertificate().fingerprint256;
-      if (fingerprintsEqual(presented, this.pin)) {
-        finish(null);
-        return;
-      }
-      finish(pinMismatchError(origin, presented, this.pin));
-    });
-    socket.once('error', (err: Error) => finish(err));
+    const timeoutMs = options.timeout ?? this.handshakeTimeoutMs;
+    connectVerified(host, port, { kind: 'pinned', fingerprint: this.pin }, timeoutMs).then(
+      (socket) => callback?.(null, socket),
+      (err: Error) => callback?.(err, undefined as unknown as Duplex),
+    );
     return undefined;
   }
 }
@@ -217,8 +246,11 @@ function pinMismatchError(origin: string, presented: string, pinned: string): Pl
   );
 }
 
-/** An https.Agent that verifies the platform by `trust`. Reuse one agent per trust (keep-alive). */
-export function httpsAgentFor(trust: PlatformTrust): Agent {
+/**
+ * An https.Agent that verifies the platform by `trust`. Reuse one agent per trust (keep-alive). A request's own
+ * `timeout` bounds a pinned handshake too; `handshakeTimeoutMs` applies when the request names none.
+ */
+export function httpsAgentFor(trust: PlatformTrust, handshakeTimeoutMs = DEFAULT_HANDSHAKE_TIMEOUT_MS): Agent {
   const base: AgentOptions = { keepAlive: true, maxSockets: 8 };
   switch (trust.kind) {
     case 'system':
@@ -227,7 +259,7 @@ export function httpsAgentFor(trust: PlatformTrust): Agent {
       // The picked CA is added to the system roots (not instead of them), and the host name is checked as usual.
       return new Agent({ ...base, ca: [...rootCertificates, trust.caPem] });
     case 'pinned':
-      return new PinnedAgent(trust.fingerprint, base);
+      return new PinnedAgent(trust.fingerprint, handshakeTimeoutMs, base);
   }
 }
 
@@ -242,7 +274,7 @@ const TLS_REFUSALS: Record<string, string> = {
 };
 
 /** Turns a TLS refusal into a PlatformTrustError that tells the user what to do; other errors pass through. */
-function explainTlsError(err: Error, origin: string): Error {
+export function explainTlsError(err: Error, origin: string): Error {
   if (err instanceof PlatformTrustError) return err;
   const code = (err as { code?: unknown }).code;
   if (typeof code === 'string' && TLS_REFUSALS[code] !== undefined) {
@@ -263,6 +295,8 @@ export interface PlatformRequestOptions {
   /** An agent from httpsAgentFor(trust); one is made (and destroyed afterwards) when omitted. */
   agent?: Agent;
   timeoutMs?: number;
+  /** A request body, sent whole (the Grafana proxy's login and forwarded requests). */
+  body?: string | Buffer;
 }
 
 /** Opens a verified GET (or other method) to the platform and resolves with the response, body unread. */
@@ -281,20 +315,55 @@ export function requestPlatform(url: string, trust: PlatformTrust, options: Plat
       if (ownAgent) agent.destroy();
       reject(explainTlsError(err, origin));
     });
-    req.end();
+    req.end(options.body);
   });
 }
 
 export interface DownloadResult {
   bytes: number;
+  /** SHA-256 of what was written, hex. */
+  sha256: string;
+}
+
+/** Largest download accepted when the caller names no limit: violet builds are tens of MiB. */
+export const DEFAULT_MAX_DOWNLOAD_BYTES = 256 * 1024 * 1024;
+
+function mebibytes(bytes: number): string {
+  return `${Math.round((bytes / 1024 / 1024) * 10) / 10} MiB`;
+}
+
+/** Counts and hashes what passes, and fails the stream once it exceeds `maxBytes`. */
+function cappedHashing(url: string, maxBytes: number): Transform & { bytes: () => number; sha256: () => string } {
+  const hash = createHash('sha256');
+  let bytes = 0;
+  const transform = new Transform({
+    transform(chunk: Buffer, _encoding, callback) {
+      bytes += chunk.length;
+      if (bytes > maxBytes) {
+        callback(new Error(`The download of ${url} is larger than ${mebibytes(maxBytes)}; stopped and removed it.`));
+        return;
+      }
+      hash.update(chunk);
+      callback(null, chunk);
+    },
+  });
+  return Object.assign(transform, { bytes: () => bytes, sha256: () => hash.digest('hex') });
 }
 
 /**
  * Downloads `url` to `dest` atomically: into a temporary file beside it, renamed over `dest` only when complete,
  * so an interrupted download never leaves a half-written file that looks usable. Follows same-origin redirects
- * only (the trust belongs to this origin). `mode` is applied before the rename.
+ * only (the trust belongs to this origin). `mode` is applied before the rename. A body larger than `maxBytes` is
+ * refused: at once when the server announces its length, otherwise as soon as it passes the limit.
  */
-export async function downloadFile(url: string, trust: PlatformTrust, dest: string, signal?: AbortSignal, mode?: number): Promise<DownloadResult> {
+export async function downloadFile(
+  url: string,
+  trust: PlatformTrust,
+  dest: string,
+  signal?: AbortSignal,
+  mode?: number,
+  maxBytes = DEFAULT_MAX_DOWNLOAD_BYTES,
+): Promise<DownloadResult> {
   const agent = httpsAgentFor(trust);
   const temp = `${dest}.${randomBytes(4).toString('hex')}.partial`;
   try {
@@ -313,12 +382,16 @@ export async function downloadFile(url: string, trust: PlatformTrust, dest: stri
         res.resume();
         throw new Error(`Download of ${current} failed: the platform answered ${status} ${res.statusMessage ?? ''}`.trim());
       }
-      let bytes = 0;
-      res.on('data', (chunk: Buffer) => (bytes += chunk.length));
-      await pipeline(res, createWriteStream(temp, { mode: 0o600 }), { signal });
+      const announced = Number(res.headers['content-length'] ?? NaN);
+      if (announced > maxBytes) {
+        res.destroy();
+        throw new Error(`The download of ${current} is ${mebibytes(announced)}, more than the ${mebibytes(maxBytes)} allowed; nothing was saved.`);
+      }
+      const counter = cappedHashing(current, maxBytes);
+      await pipeline(res, counter, createWriteStream(temp, { mode: 0o600 }), { signal });
       if (mode !== undefined) await chmod(temp, mode);
       await rename(temp, dest);
-      return { bytes };
+      return { bytes: counter.bytes(), sha256: counter.sha256() };
     }
   } catch (err) {
     await rm(temp, { force: true });

@@ -2,6 +2,8 @@
  * Input validation for the install commands. Every validator returns the message to show in the input box while the
  * user types, or undefined when the value is fine, so `InputBox.validationMessage` can take the result directly.
  */
+import { randomInt } from 'node:crypto';
+import { publicObjectNames } from './redact';
 
 export type ValidationResult = string | undefined;
 
@@ -162,11 +164,30 @@ export function validateGrafanaUser(value: string): ValidationResult {
   return undefined;
 }
 
-/** Not a refusal: the guide allows the default, but strongly recommends changing it. */
-export function grafanaPasswordWarning(password: string): string | undefined {
-  return password === defaultGrafanaAdminPassword
-    ? `"${defaultGrafanaAdminPassword}" is the chart's default Grafana password; anyone who knows DeepFlow can log in. Choose another.`
-    : undefined;
+const passwordAlphabet = 'ABCDEFGHJKLMNPQRSTUVWXYZabcdefghijkmnopqrstuvwxyz23456789';
+
+/**
+ * A strong Grafana admin password: 24 characters drawn with crypto from letters and digits (about 140 bits), with
+ * look-alikes (0/O, 1/l/I) left out so it can be read aloud. It needs no quoting in a shell or in JSON.
+ */
+export function generateGrafanaPassword(length = 24): string {
+  return Array.from({ length }, () => passwordAlphabet[randomInt(passwordAlphabet.length)]).join('');
+}
+
+/**
+ * The chart's default is refused (anyone who knows DeepFlow can log in with it), and so is a password that is part
+ * of a name the install creates: the log masks secrets, so masking such a name would give the password away.
+ */
+export function validateGrafanaPassword(value: string): ValidationResult {
+  if (value === '') return 'Enter the Grafana admin password, or go back and forward again for a generated one';
+  if (value.toLowerCase() === defaultGrafanaAdminPassword) {
+    return `"${defaultGrafanaAdminPassword}" is the chart's default Grafana password: anyone who knows DeepFlow can log in with it. Keep the generated password or choose another.`;
+  }
+  if (value.length < 8) return 'Use at least 8 characters for the Grafana admin password';
+  const lower = value.toLowerCase();
+  const name = publicObjectNames.find((n) => n.toLowerCase().includes(lower));
+  if (name) return `The Grafana admin password must not be part of the name "${name}", which the log shows; choose another.`;
+  return undefined;
 }
 
 // ---------------------------------------------------------------------------------------------------------------

@@ -1,13 +1,21 @@
 /**
- * violet, ACP's package upload CLI: download it from the platform over verified TLS, keep it in the extension's
- * storage, and push artifacts with it. violet takes the password on its command line (its limitation, see
- * ACP-FACTS.md), so the password is registered with a Redactor before the process starts and every line violet
- * prints, every command line we show and every error we raise goes through that Redactor.
+ * violet, ACP's package upload CLI: download it from the platform over verified TLS, keep it per platform origin
+ * with the SHA-256 recorded at download, and push artifacts with it. Before every run the binary is checked (lstat:
+ * a regular file, not a symbolic link, ours, not writable by others; its hash as recorded) and it only ever runs
+ * with the credentials of the origin it came from. violet takes the password on its command line (its limitation,
+ * see ACP-FACTS.md), so the password is registered with a Redactor before the process starts and every line violet
+ * prints, every command line we show and every error we raise goes through that Redactor. Pushes go through the
+ * loopback relay (pushRelay.ts), so the password travels only over TLS the user verified.
  */
-import { access, constants as fsConstants, mkdir, rm } from 'node:fs/promises';
+import { createHash } from 'node:crypto';
+import { createReadStream } from 'node:fs';
+import { lstat, mkdir, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
 import { basename, join } from 'node:path';
+import { pipeline } from 'node:stream/promises';
 import type { Logger } from '../cluster/types';
-import { downloadFile, originOf, type PlatformTrust } from './platformTrust';
+import { downloadFile, formatFingerprint, originOf, type PlatformTrust } from './platformTrust';
+import { proxyBypassedFor, startPushRelay } from './pushRelay';
 import { Redactor, secretMask } from './redact';
 
 export type PlatformCredentials = { kind: 'password'; username: string; password: string } | { kind: 'token'; token: string };
@@ -56,7 +64,7 @@ function quoteForDisplay(arg: string): string {
 export interface EnsureVioletOptions {
   platformUrl: string;
   trust: PlatformTrust;
-  /** The extension's global storage directory. */
+  /** The extension's global storage directory; violet goes into `violet/<host_port>/` under it. */
   storageDir: string;
   signal?: AbortSignal;
   logger: Logger;
@@ -64,13 +72,110 @@ export interface EnsureVioletOptions {
   /** Overrides for tests; default: this machine. */
   platform?: NodeJS.Platform;
   arch?: string;
+  /** The largest violet accepted; default 256 MiB. */
+  maxDownloadBytes?: number;
 }
 
-export interface VioletBinary {
+/** A violet binary whose file was checked against the hash recorded when it was downloaded from `origin`. */
+export interface VerifiedViolet {
   path: string;
+  /** SHA-256 recorded at download, hex. */
+  sha256: string;
+  /** The platform it was downloaded from; it only runs with this platform's credentials. */
+  origin: string;
+}
+
+export interface VioletBinary extends VerifiedViolet {
   version: string;
   /** Whether it was downloaded now (false: an existing binary was reused). */
   downloaded: boolean;
+}
+
+/** What is written beside the binary at download. */
+interface VioletRecord {
+  origin: string;
+  build: string;
+  sha256: string;
+  sizeBytes: number;
+  downloadedAt: string;
+}
+
+/** The binary is missing, or is not the file that was downloaded: it is not run. */
+export class VioletIntegrityError extends Error {
+  override readonly name = 'VioletIntegrityError';
+  constructor(
+    message: string,
+    /** missing: never downloaded from this origin; changed: the file or its directory is not as left. */
+    readonly kind: 'missing' | 'changed',
+  ) {
+    super(message);
+  }
+}
+
+/** One directory per platform origin, so a binary from one platform is never taken for another's. */
+export function violetDirectory(storageDir: string, platformUrl: string): string {
+  return join(storageDir, 'violet', originOf(platformUrl).replace(/^https:\/\//, '').replace(/[^\w.-]/g, '_'));
+}
+
+const recordFile = 'violet.json';
+
+async function sha256Of(path: string): Promise<string> {
+  const hash = createHash('sha256');
+  await pipeline(createReadStream(path), hash);
+  return hash.digest('hex');
+}
+
+/** lstat checks: the path itself (not a symbolic link), of the right type, owned by this user, not writable by others. */
+async function checkOwnedPath(path: string, kind: 'file' | 'directory', privateMode: boolean): Promise<void> {
+  let info;
+  try {
+    info = await lstat(path);
+  } catch {
+    throw new VioletIntegrityError(`${path} does not exist.`, 'missing');
+  }
+  const changed = (why: string): VioletIntegrityError => new VioletIntegrityError(`${path} ${why}; it is not run.`, 'changed');
+  if (info.isSymbolicLink()) throw changed('is a symbolic link');
+  if (kind === 'file' ? !info.isFile() : !info.isDirectory()) throw changed(`is not a ${kind}`);
+  if (process.platform === 'win32') return;
+  const uid = process.getuid?.();
+  if (uid !== undefined && info.uid !== uid) throw changed(`belongs to another user (uid ${info.uid})`);
+  const forbidden = privateMode ? 0o077 : 0o022;
+  if ((info.mode & forbidden) !== 0) throw changed(`is open to other users (mode ${(info.mode & 0o777).toString(8)})`);
+}
+
+/**
+ * Checks the binary kept for this platform before it runs: its directory and file pass the lstat checks, the
+ * record names this origin, and the file's SHA-256 is the one recorded at download. Throws VioletIntegrityError.
+ */
+export async function verifyViolet(storageDir: string, platformUrl: string, build = violetBuildName()): Promise<VerifiedViolet> {
+  const origin = originOf(platformUrl);
+  const dir = violetDirectory(storageDir, platformUrl);
+  const path = join(dir, build);
+  await checkOwnedPath(dir, 'directory', true);
+  await checkOwnedPath(path, 'file', false);
+  let record: Partial<VioletRecord> = {};
+  try {
+    record = JSON.parse(await readFile(join(dir, recordFile), 'utf8')) as Partial<VioletRecord>;
+  } catch {
+    throw new VioletIntegrityError(`No download record for ${path}; it is not run.`, 'changed');
+  }
+  if (record.origin !== origin || record.build !== build || typeof record.sha256 !== 'string') {
+    throw new VioletIntegrityError(`The download record of ${path} does not name ${origin}; it is not run.`, 'changed');
+  }
+  await assertUnchanged({ path, sha256: record.sha256, origin });
+  return { path, sha256: record.sha256, origin };
+}
+
+/** The check repeated right before each run: same lstat rules, same SHA-256 as recorded. */
+async function assertUnchanged(violet: VerifiedViolet): Promise<void> {
+  await checkOwnedPath(violet.path, 'file', false);
+  const actual = await sha256Of(violet.path);
+  if (actual !== violet.sha256) {
+    throw new VioletIntegrityError(
+      `${violet.path} changed since it was downloaded from ${violet.origin} (SHA-256 now ${formatFingerprint(actual)}, recorded ${formatFingerprint(violet.sha256)}); it is not run.`,
+      'changed',
+    );
+  }
 }
 
 async function loadExeca(): Promise<typeof import('execa')> {
@@ -79,48 +184,110 @@ async function loadExeca(): Promise<typeof import('execa')> {
   return import('execa');
 }
 
-/** Runs `violet version`; resolves the version, or undefined when the file is missing or is not a working violet. */
-export async function violetVersion(path: string, signal?: AbortSignal): Promise<string | undefined> {
-  try {
-    await access(path, fsConstants.X_OK);
-  } catch {
-    return undefined;
+/**
+ * The whole environment violet gets: a throw-away HOME and config directory (0700, removed afterwards), so it reads
+ * no configuration and leaves no state behind, PATH (a violet may be a script), and the relay as its proxy.
+ * Nothing else of the extension host's environment (tokens, other proxies) reaches it.
+ */
+function violetEnvironment(home: string, proxyUrl?: string): Record<string, string> {
+  const env: Record<string, string> = {
+    HOME: home,
+    XDG_CONFIG_HOME: join(home, '.config'),
+    XDG_CACHE_HOME: join(home, '.cache'),
+    TMPDIR: home,
+    LANG: 'C.UTF-8',
+    HTTPS_PROXY: proxyUrl ?? '',
+    https_proxy: proxyUrl ?? '',
+    NO_PROXY: '',
+    no_proxy: '',
+  };
+  if (process.env.PATH) env.PATH = process.env.PATH;
+  if (process.platform === 'win32') {
+    env.USERPROFILE = home;
+    env.APPDATA = join(home, 'AppData');
+    if (process.env.SystemRoot) env.SystemRoot = process.env.SystemRoot;
   }
+  return env;
+}
+
+/** Runs `fn` with a fresh private HOME for violet, removed afterwards whatever happens. */
+async function withVioletHome<T>(fn: (home: string) => Promise<T>): Promise<T> {
+  const home = await mkdtemp(join(tmpdir(), 'deepflow-violet-'));
+  try {
+    await mkdir(join(home, '.config'), { mode: 0o700 });
+    return await fn(home);
+  } finally {
+    await rm(home, { recursive: true, force: true });
+  }
+}
+
+/** Runs `violet version` after the integrity check; resolves the version, or undefined when it is not a working violet. */
+export async function violetVersion(violet: VerifiedViolet, signal?: AbortSignal): Promise<string | undefined> {
+  await assertUnchanged(violet);
   const { execa } = await loadExeca();
-  const result = await execa(path, ['version'], { reject: false, timeout: 20_000, cancelSignal: signal, stdin: 'ignore' });
+  const result = await withVioletHome((home) =>
+    execa(violet.path, ['version'], { reject: false, timeout: 20_000, cancelSignal: signal, stdin: 'ignore', cwd: home, env: violetEnvironment(home), extendEnv: false }),
+  );
   if (result.isCanceled) throw new Error('Cancelled while checking violet.');
   return result.exitCode === 0 ? parseVioletVersion(String(result.stdout)) : undefined;
 }
 
+/** The violet kept for this platform when it passes the checks and works, else why not. */
+export async function findViolet(storageDir: string, platformUrl: string, signal?: AbortSignal, build = violetBuildName()): Promise<VioletBinary | VioletIntegrityError> {
+  try {
+    const verified = await verifyViolet(storageDir, platformUrl, build);
+    const version = await violetVersion(verified, signal);
+    if (!version) return new VioletIntegrityError(`${verified.path} is not a working violet: \`violet version\` failed.`, 'changed');
+    return { ...verified, version, downloaded: false };
+  } catch (err) {
+    if (err instanceof VioletIntegrityError) return err;
+    throw err;
+  }
+}
+
 /**
- * Makes sure a working violet is in `storageDir`: reuses the binary there when `violet version` works, otherwise
- * downloads the build for this machine from the platform (TLS verified by `trust`), makes it executable, and checks it.
+ * Makes sure a working, unchanged violet for this platform is in storage: reuses the one there when it passes the
+ * checks; otherwise (never downloaded, or changed since) downloads the build for this machine from the platform
+ * (TLS verified by `trust`, size capped), records its SHA-256, and checks it with `violet version`.
  */
 export async function ensureViolet(options: EnsureVioletOptions): Promise<VioletBinary> {
   const build = violetBuildName(options.platform, options.arch);
-  const path = join(options.storageDir, build);
-  const existing = await violetVersion(path, options.signal);
-  if (existing) {
-    options.logger.info(`Reusing violet ${existing} at ${path}`);
-    return { path, version: existing, downloaded: false };
+  const existing = await findViolet(options.storageDir, options.platformUrl, options.signal, build);
+  if (!(existing instanceof VioletIntegrityError)) {
+    options.logger.info(`Reusing violet ${existing.version} at ${existing.path} (SHA-256 as recorded at download)`);
+    return existing;
   }
+  const origin = originOf(options.platformUrl);
+  const dir = violetDirectory(options.storageDir, options.platformUrl);
+  const path = join(dir, build);
+  if (existing.kind === 'changed') {
+    options.logger.warn(`Refusing to run the kept violet: ${existing.message} Downloading it again from ${origin}.`);
+    await rm(path, { force: true });
+  }
+  await mkdir(dir, { recursive: true, mode: 0o700 });
+  await checkOwnedPath(dir, 'directory', true);
   const url = violetDownloadUrl(options.platformUrl, build);
-  await mkdir(options.storageDir, { recursive: true });
   options.onProgress?.(`downloading ${build}`);
   options.logger.info(`Downloading violet from ${url}`);
-  const { bytes } = await downloadFile(url, options.trust, path, options.signal, 0o755);
-  const version = await violetVersion(path, options.signal);
+  const { bytes, sha256 } = await downloadFile(url, options.trust, path, options.signal, 0o755, options.maxDownloadBytes);
+  const record: VioletRecord = { origin, build, sha256, sizeBytes: bytes, downloadedAt: new Date().toISOString() };
+  await writeFile(join(dir, recordFile), JSON.stringify(record, null, 2), { mode: 0o600 });
+  const verified: VerifiedViolet = { path, sha256, origin };
+  const version = await violetVersion(verified, options.signal);
   if (!version) {
     await rm(path, { force: true });
     throw new Error(`The file downloaded from ${url} (${bytes} bytes) is not a working violet: \`violet version\` failed. It was removed.`);
   }
-  options.logger.info(`Downloaded violet ${version} (${bytes} bytes) to ${path}`);
-  return { path, version, downloaded: true };
+  options.logger.info(`Downloaded violet ${version} (${bytes} bytes, SHA-256 ${sha256}) to ${path}`);
+  return { ...verified, version, downloaded: true };
 }
 
 export interface PushOptions {
-  violetPath: string;
+  /** From ensureViolet or findViolet for this platform; checked again right before it runs. */
+  violet: VerifiedViolet;
   platformUrl: string;
+  /** How the user trusts the platform: the relay verifies the platform with it before violet sends anything. */
+  trust: PlatformTrust;
   credentials: PlatformCredentials;
   /** The artifact (.tgz) to push. */
   file: string;
@@ -171,14 +338,80 @@ export class VioletError extends Error {
   }
 }
 
-/** Pushes one artifact with violet, streaming its output (masked) to the logger; throws VioletError on failure. */
+function describeTrust(trust: PlatformTrust): string {
+  switch (trust.kind) {
+    case 'pinned':
+      return `the pinned SHA-256 fingerprint ${formatFingerprint(trust.fingerprint)}`;
+    case 'caFile':
+      return 'the CA file you picked';
+    case 'system':
+      return "this system's CAs";
+  }
+}
+
+/** Why violet failed when it printed no error: its exit code or signal, never execa's message (which holds the raw command line). */
+function exitDescription(result: { exitCode?: number; signal?: string }): string {
+  if (result.signal) return `violet was stopped by ${result.signal}`;
+  if (result.exitCode === undefined) return 'violet could not be started';
+  return `violet exited with code ${result.exitCode}`;
+}
+
+/**
+ * Pushes one artifact with violet, streaming its output (masked) to the logger; throws VioletError on failure.
+ * violet runs only after its integrity check, only with the credentials of the platform it came from, in a
+ * throw-away HOME with a minimal environment, and reaches the platform through the relay.
+ */
 export async function pushArtifact(options: PushOptions): Promise<void> {
   const redactor = options.redactor ?? new Redactor();
-  if (options.credentials.kind === 'password') redactor.register(options.credentials.password);
+  if (options.credentials.kind === 'password') redactor.registerBasicAuth(options.credentials.username, options.credentials.password);
   else redactor.register(options.credentials.token);
-  const args = pushArguments(options);
   const name = basename(options.file);
-  options.logger.info(`Running ${redactor.redact(describeCommandLine(args))}`);
+  const origin = originOf(options.platformUrl);
+  if (options.violet.origin !== origin) {
+    throw new VioletError(`The violet at ${options.violet.path} was downloaded from ${options.violet.origin}; it is not run with the credentials of ${origin}.`, undefined, false);
+  }
+  try {
+    await assertUnchanged(options.violet);
+  } catch (err) {
+    throw new VioletError(`Refusing to run violet to push ${name}: ${err instanceof Error ? err.message : String(err)}`, undefined, false);
+  }
+  const args = pushArguments(options);
+  const relay = await startPushRelay({ platformUrl: origin, trust: options.trust, logger: options.logger });
+  redactor.register(relay.secret);
+  try {
+    options.logger.info(
+      `violet reaches ${origin} through a relay on 127.0.0.1 that checks the platform's certificate against ${describeTrust(options.trust)} before violet sends anything. ` +
+        'violet itself does not verify TLS: if it does not use the relay, its connection is not checked.',
+    );
+    if (proxyBypassedFor(origin)) {
+      options.logger.warn(`A real violet (Go) skips proxies for localhost and loopback addresses, so the relay cannot cover a push to ${origin}.`);
+    }
+    options.logger.info(`Running ${redactor.redact(describeCommandLine(args))}`);
+    const result = await withVioletHome((home) => runPush(options, args, home, relay.proxyUrl, redactor));
+    if (result.cancelled) throw new VioletError(`Cancelled pushing ${name}.`, result.exitCode, true);
+    const refusal = relay.refusal();
+    if (result.failed) {
+      const why = refusal?.message ?? lastErrorLine(result.lines) ?? `${exitDescription(result)} and printed no error (${describeCommandLine(args)})`;
+      throw new VioletError(redactor.redact(`violet push ${name} failed: ${why}`), result.exitCode, false);
+    }
+    if (relay.connections() === 0) {
+      options.logger.warn(`violet pushed ${name} without using the relay: the extension did not verify that connection's certificate.`);
+    }
+    options.logger.info(`Pushed ${name}`);
+  } finally {
+    await relay.close();
+  }
+}
+
+interface PushRun {
+  lines: string[];
+  cancelled: boolean;
+  failed: boolean;
+  exitCode?: number;
+  signal?: string;
+}
+
+async function runPush(options: PushOptions, args: string[], home: string, proxyUrl: string, redactor: Redactor): Promise<PushRun> {
   const { execa } = await loadExeca();
   const lines: string[] = [];
   const receive = (line: string, stream: 'stdout' | 'stderr'): void => {
@@ -189,9 +422,12 @@ export async function pushArtifact(options: PushOptions): Promise<void> {
     else options.logger.info(`violet: ${masked}`);
     options.onLine?.(masked);
   };
-  const subprocess = execa(options.violetPath, args, {
+  const result = await execa(options.violet.path, args, {
     reject: false,
     stdin: 'ignore',
+    cwd: home,
+    env: violetEnvironment(home, proxyUrl),
+    extendEnv: false,
     // violet's progress output is only useful line by line; nothing is kept in memory besides our own line list.
     buffer: false,
     cancelSignal: options.signal,
@@ -200,11 +436,5 @@ export async function pushArtifact(options: PushOptions): Promise<void> {
     stdout: [function* (line: unknown) { receive(String(line), 'stdout'); yield line; }],
     stderr: [function* (line: unknown) { receive(String(line), 'stderr'); yield line; }],
   });
-  const result = await subprocess;
-  if (result.isCanceled) throw new VioletError(`Cancelled pushing ${name}.`, result.exitCode, true);
-  if (result.exitCode !== 0 || result.failed) {
-    const last = lastErrorLine(lines) ?? redactor.redact(result.shortMessage ?? `exit code ${String(result.exitCode)}`);
-    throw new VioletError(redactor.redact(`violet push ${name} failed: ${last}`), result.exitCode, false);
-  }
-  options.logger.info(`Pushed ${name}`);
+  return { lines, cancelled: result.isCanceled, failed: result.exitCode !== 0 || result.failed, exitCode: result.exitCode, signal: result.signal };
 }

@@ -1,19 +1,13 @@
 /**
- * Kubernetes access in plain JSON. Transport, TLS and authentication (tokens, client certificates, exec plugins)
- * are client-node's: its RequestContext, its fetch library and `KubeConfig.applySecurityAuthentication`. Bodies are
+ * Kubernetes access in plain JSON. TLS and authentication (tokens, client certificates, exec plugins) are
+ * client-node's: its RequestContext and `KubeConfig.applySecurityAuthentication`; the bytes travel through
+ * boundedHttp.ts, which caps response bodies and watch lines (a hostile server cannot exhaust memory). Bodies are
  * our own JSON in both directions, because client-node's typed (de)serialiser drops fields it does not know and
  * turns timestamps into Dates; custom resources (Application, AppRelease, ClusterPluginInstance) must round-trip.
  */
-import {
-  ApiException,
-  HttpMethod,
-  IsomorphicFetchHttpLibrary,
-  KubeConfig,
-  Log,
-  PatchStrategy,
-  RequestContext,
-  Watch,
-} from '@kubernetes/client-node';
+import { ApiException, HttpMethod, KubeConfig, Log, PatchStrategy, RequestContext } from '@kubernetes/client-node';
+import type { IncomingMessage } from 'node:http';
+import { DEFAULT_MAX_RESPONSE_BYTES, DEFAULT_MAX_WATCH_LINE_BYTES, openResponse, readBounded, readLines } from './boundedHttp';
 import { ClusterError, toClusterError, type KubernetesStatus, type RequestDescription, parseStatus } from './errors';
 import type { LoadedKubeconfig } from './kubeconfig';
 import { isRecord, silentLogger, type CollectionRef, type KubeList, type KubeObject, type Logger, type ObjectRef } from './types';
@@ -25,6 +19,10 @@ export interface ClusterClientOptions {
   /** Per-request timeout (the `deepflow.timeouts.requestSeconds` setting, in ms). Default 30 s. */
   requestTimeoutMs?: number;
   logger?: Logger;
+  /** Largest response body accepted; default 64 MiB. */
+  maxResponseBytes?: number;
+  /** Largest watch event line accepted; default 16 MiB. */
+  maxWatchLineBytes?: number;
 }
 
 export interface RequestOptions {
@@ -79,8 +77,15 @@ interface ApiResourceList {
   resources?: { name?: string; namespaced?: boolean; kind?: string }[];
 }
 
+/** A request body: our own JSON, or an HTML form (`application/x-www-form-urlencoded`) for proxied services. */
+type RequestBody = { contentType: string; json: unknown } | { contentType: string; form: URLSearchParams };
+
 function isKubeObject(value: unknown): value is KubeObject {
   return isRecord(value) && typeof value.kind === 'string' && typeof value.apiVersion === 'string' && isRecord(value.metadata);
+}
+
+function headersOf(response: IncomingMessage): Record<string, string> {
+  return Object.fromEntries(Object.entries(response.headers).map(([name, value]) => [name, Array.isArray(value) ? value.join(', ') : (value ?? '')]));
 }
 
 function groupOf(apiVersion: string): string {
@@ -92,10 +97,11 @@ export class ClusterClient {
   readonly contextName: string;
   /** The context's namespace, used for namespaced objects that name none (as kubectl does). */
   readonly defaultNamespace: string;
-  private readonly http = new IsomorphicFetchHttpLibrary();
   private readonly discovery = new Map<string, Promise<ApiResource[]>>();
   private readonly requestTimeoutMs: number;
   private readonly logger: Logger;
+  private readonly maxResponseBytes: number;
+  private readonly maxWatchLineBytes: number;
 
   /** `kubeConfig`'s current context is the one used; get it from `LoadedKubeconfig.withContext(name)`. */
   constructor(
@@ -112,6 +118,8 @@ export class ClusterClient {
     this.defaultNamespace = context.namespace ?? 'default';
     this.requestTimeoutMs = options.requestTimeoutMs ?? DEFAULT_REQUEST_TIMEOUT_MS;
     this.logger = options.logger ?? silentLogger;
+    this.maxResponseBytes = options.maxResponseBytes ?? DEFAULT_MAX_RESPONSE_BYTES;
+    this.maxWatchLineBytes = options.maxWatchLineBytes ?? DEFAULT_MAX_WATCH_LINE_BYTES;
   }
 
   /** A client for `contextName` (empty: the kubeconfig's current context). Throws KubeconfigError for an unknown context. */
@@ -159,6 +167,30 @@ export class ClusterClient {
       // Items of a list omit apiVersion and kind on a real server; restore them from the ref.
       items: body.items.filter(isRecord).map((item) => ({ ...item, apiVersion: ref.apiVersion, kind: ref.kind }) as KubeObject),
     };
+  }
+
+  /**
+   * Every page of a list, following `continue` tokens, with a bound: more than `maxPages` pages (default 200), or a
+   * token the server already sent, stops with a ClusterError instead of reading forever.
+   */
+  async listAll(ref: CollectionRef, options: ListOptions & { maxPages?: number } = {}): Promise<KubeObject[]> {
+    const { maxPages = 200, ...listOptions } = options;
+    const items: KubeObject[] = [];
+    const seen = new Set<string>();
+    let token = listOptions.continue;
+    for (let page = 0; ; page++) {
+      if (page >= maxPages) {
+        throw new ClusterError('server', `The API server kept sending pages of ${ref.kind} after ${maxPages} pages (${items.length} objects); the extension stopped reading.`, {
+          reason: 'TooManyPages',
+        });
+      }
+      const list = await this.list(ref, { ...listOptions, continue: token });
+      items.push(...list.items);
+      token = list.metadata.continue;
+      if (!token) return items;
+      if (seen.has(token)) throw new ClusterError('server', `The API server sent the same continue token twice while listing ${ref.kind}; the extension stopped reading.`, { reason: 'TooManyPages' });
+      seen.add(token);
+    }
   }
 
   /**
@@ -213,6 +245,16 @@ export class ClusterClient {
     return { allowed: status.allowed === true, denied: status.denied === true, reason: typeof status.reason === 'string' ? status.reason : undefined };
   }
 
+  /**
+   * POSTs an HTML form to a path on the API server, e.g. a service proxy
+   * (`/api/v1/namespaces/<ns>/services/<name>:<port>/proxy/...`), and returns the parsed JSON answer. A non-2xx
+   * answer is a ClusterError with the HTTP status and the answer's message.
+   */
+  async postForm(path: string, fields: Record<string, string>, options: RequestOptions = {}): Promise<unknown> {
+    const body = { contentType: 'application/x-www-form-urlencoded', form: new URLSearchParams(fields) };
+    return this.request(HttpMethod.POST, path, {}, body, options, { verb: 'create', resource: path, server: this.server });
+  }
+
   /** The collection path of a kind (discovery is cached per group-version). */
   async collectionPath(ref: CollectionRef, options: RequestOptions = {}, description = this.describe('list', ref)): Promise<string> {
     const resource = await this.resourceFor(ref.apiVersion, ref.kind, options, description);
@@ -246,7 +288,32 @@ export class ClusterClient {
       stopped = true;
       onClose(err === null || err === undefined ? undefined : toClusterError(err, description));
     };
-    const controller = await new Watch(this.kubeConfig).watch(path, query, receive, done);
+    const controller = new AbortController();
+    const context = new RequestContext(this.server + path, HttpMethod.GET);
+    context.setQueryParam('watch', 'true');
+    for (const [key, value] of Object.entries(query)) context.setQueryParam(key, String(value));
+    context.setHeaderParam('Accept', 'application/json');
+    context.setSignal(controller.signal);
+    try {
+      await this.kubeConfig.applySecurityAuthentication(context);
+      const response = await openResponse(context);
+      if (response.statusCode !== 200) {
+        const text = await readBounded(response, this.maxResponseBytes, `watch ${path}`);
+        throw new ApiException(response.statusCode ?? 0, 'Unsuccessful HTTP Request', text, headersOf(response));
+      }
+      response.socket.setKeepAlive(true, 30_000);
+      readLines(response, this.maxWatchLineBytes, `watch ${path}`, (line) => {
+        let event: { type?: unknown; object?: unknown };
+        try {
+          event = JSON.parse(line) as { type?: unknown; object?: unknown };
+        } catch {
+          return; // not an event: skipped, as client-node's Watch does
+        }
+        receive(String(event.type), event.object);
+      }, done);
+    } catch (err) {
+      done(err);
+    }
     if (stopped) controller.abort();
     return {
       stop: () => {
@@ -350,7 +417,7 @@ export class ClusterClient {
     method: HttpMethod,
     path: string,
     query: Record<string, string>,
-    body: { contentType: string; json: unknown } | undefined,
+    body: RequestBody | undefined,
     options: RequestOptions,
     description: RequestDescription,
   ): Promise<KubeObject> {
@@ -364,7 +431,7 @@ export class ClusterClient {
     method: HttpMethod,
     path: string,
     query: Record<string, string>,
-    body: { contentType: string; json: unknown } | undefined,
+    body: RequestBody | undefined,
     options: RequestOptions,
     description: RequestDescription,
   ): Promise<unknown> {
@@ -377,17 +444,18 @@ export class ClusterClient {
     context.setHeaderParam('Accept', 'application/json');
     if (body) {
       context.setHeaderParam('Content-Type', body.contentType);
-      context.setBody(JSON.stringify(body.json));
+      context.setBody('form' in body ? body.form.toString() : JSON.stringify(body.json));
     }
     context.setSignal(signal);
     const started = Date.now();
     try {
       await this.kubeConfig.applySecurityAuthentication(context);
-      const response = await this.http.send(context).toPromise();
-      const text = await response.body.text();
-      this.logger.debug?.(`${method} ${path} → ${response.httpStatusCode} (${Date.now() - started} ms)`);
-      if (response.httpStatusCode < 200 || response.httpStatusCode > 299) {
-        throw new ApiException(response.httpStatusCode, 'Unsuccessful HTTP Request', text, response.headers);
+      const response = await openResponse(context);
+      const status = response.statusCode ?? 0;
+      const text = await readBounded(response, this.maxResponseBytes, `${method} ${path}`);
+      this.logger.debug?.(`${method} ${path} → ${status} (${Date.now() - started} ms)`);
+      if (status < 200 || status > 299) {
+        throw new ApiException(status, 'Unsuccessful HTTP Request', text, headersOf(response));
       }
       return text === '' ? undefined : (JSON.parse(text) as unknown);
     } catch (err) {

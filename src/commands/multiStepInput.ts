@@ -2,7 +2,8 @@
  * Multi-step input after vscode-extension-samples' quickinput-sample: each step is a function that shows one input
  * box or quick pick and returns the next step. The Back button (and a step's own "back" answer) returns to the
  * previous step, Escape cancels the whole flow, and every box shows `step/totalSteps`. Validation runs as the user
- * types, and Enter is refused while the value is invalid.
+ * types, and Enter is refused while the value is invalid. A box that opens empty shows its prompt, not an error: its
+ * value is judged once the user has typed, picked a file, or pressed Enter.
  */
 import * as vscode from 'vscode';
 
@@ -115,7 +116,11 @@ export class MultiStepInput {
         // box for a while; that is not a cancel.
         let elsewhere = false;
         let generation = 0;
+        // An empty box the user has not touched yet: "Enter the …" would be an error for something nobody did wrong.
+        // A proposed (non-empty) value is judged at once, so a remembered answer that is no longer valid shows why.
+        let touched = p.value !== '';
         const validate = (value: string): Promise<boolean> => {
+          touched = true;
           const mine = ++generation;
           const run = Promise.resolve(p.validate(value)).then((result) => {
             if (mine === generation) input.validationMessage = result;
@@ -152,14 +157,16 @@ export class MultiStepInput {
             input.busy = false;
             if (ok) resolve(value);
           }),
-          input.onDidChangeValue((value) => void validate(value)),
+          input.onDidChangeValue((value) => {
+            if (touched || value !== p.value) void validate(value);
+          }),
           input.onDidHide(() => {
             if (!elsewhere) reject(InputFlowAction.cancel);
           }),
         );
         this.current?.dispose();
         this.current = input;
-        void validate(input.value);
+        if (touched) void validate(input.value);
         input.show();
       });
     } finally {

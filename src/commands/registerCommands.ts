@@ -1,4 +1,5 @@
 import * as vscode from 'vscode';
+import type { GrafanaAccess } from '../grafana/contract';
 import type { Services } from '../services';
 import { guarded } from './runCommand';
 
@@ -11,7 +12,7 @@ const installCommands = (): Promise<typeof import('./install/installCommands')> 
 type Handler = (...args: unknown[]) => unknown;
 
 /** Every command of the extension, in one table; scripts/checkCommands.ts compares it with package.json. */
-export function registerCommands(context: vscode.ExtensionContext, services: Services): void {
+export function registerCommands(context: vscode.ExtensionContext, services: Services, grafana: GrafanaAccess): void {
   const handlers: Record<string, Handler> = {
     'deepflow.cluster.selectContext': () => selectContext(services),
     'deepflow.components.refresh': () => {
@@ -26,6 +27,8 @@ export function registerCommands(context: vscode.ExtensionContext, services: Ser
     'deepflow.install.deepflow': async () => (await installCommands()).deepflowCommand(services, context),
     'deepflow.install.all': async () => (await installCommands()).installAllCommand(services, context),
     'deepflow.uninstall': async () => (await installCommands()).uninstallCommand(services),
+    // From a tree node or a menu the argument is the node, not a path: only a string is a Grafana path.
+    'deepflow.grafana.open': (path?: unknown) => grafana.open(typeof path === 'string' ? path : undefined),
   };
   for (const [id, handler] of Object.entries(handlers)) {
     context.subscriptions.push(vscode.commands.registerCommand(id, guarded(services.log, id, handler)));

@@ -99,14 +99,7 @@ function messageOf(err: unknown): string {
 }
 
 async function listAllNodes(client: ClusterClient, signal?: AbortSignal): Promise<KubeObject[]> {
-  const nodes: KubeObject[] = [];
-  let continueToken: string | undefined;
-  do {
-    const page = await client.list({ apiVersion: 'v1', kind: 'Node' }, { limit: 500, continue: continueToken, signal });
-    nodes.push(...page.items);
-    continueToken = page.metadata.continue;
-  } while (continueToken);
-  return nodes;
+  return client.listAll({ apiVersion: 'v1', kind: 'Node' }, { limit: 500, signal });
 }
 
 export async function runPreflight(client: ClusterClient, input: PreflightInput = {}): Promise<PreflightResult> {

@@ -3,7 +3,7 @@
  * done, so the guided install can skip it and a rerun after success changes nothing.
  */
 import { stat } from 'node:fs/promises';
-import { basename, join } from 'node:path';
+import { basename } from 'node:path';
 import { rolloutStatus, waitFor, waitForCondition, waitForRollout, type KubeObject, type ObjectRef, type WaitCheck } from '../cluster';
 import { failureMessageOf, fieldAt } from '../cluster/waits';
 import { chartVersionFromArtifact, isNfsArtifact } from '../acp/artifacts';
@@ -27,7 +27,7 @@ import {
 import { conditionsOf } from '../acp/kubeObject';
 import { secretMask } from '../acp/redact';
 import { originOf } from '../acp/platformTrust';
-import { ensureViolet, pushArtifact, violetBuildName, violetVersion, type PlatformCredentials } from '../acp/violet';
+import { ensureViolet, findViolet, pushArtifact, VioletIntegrityError, type PlatformCredentials } from '../acp/violet';
 import { applyIfChanged, containsDesired } from './apply';
 import { InstallDeclinedError, type InstallContext, type InstallStep, type PlatformPlan, type PushRecord } from './types';
 
@@ -44,15 +44,16 @@ export function downloadVioletStep(platform: PlatformPlan): InstallStep {
     id: 'downloadViolet',
     title: 'Download violet',
     async isDone(ctx) {
-      const path = join(ctx.storageDir, violetBuildName());
-      const version = await violetVersion(path, ctx.signal);
-      if (!version) return { done: false, detail: `no working violet at ${path}` };
-      ctx.violetPath = path;
-      return { done: true, detail: `violet ${version} at ${path}` };
+      const found = await findViolet(ctx.storageDir, platform.url, ctx.signal);
+      if (found instanceof VioletIntegrityError) {
+        return { done: false, detail: found.kind === 'missing' ? `no violet from ${originOf(platform.url)} yet` : `${found.message} It will be downloaded again.` };
+      }
+      ctx.violet = found;
+      return { done: true, detail: `violet ${found.version} at ${found.path}` };
     },
     async run(ctx) {
       const violet = await ensureViolet({ platformUrl: platform.url, trust: platform.trust, storageDir: ctx.storageDir, signal: ctx.signal, logger: ctx.logger, onProgress: ctx.progress });
-      ctx.violetPath = violet.path;
+      ctx.violet = violet;
       ctx.progress(`violet ${violet.version} ready`);
     },
   };
@@ -126,10 +127,9 @@ export function pushArtifactsStep(plan: PushPlan): InstallStep {
       return { done: true, detail: reasons.join('; ') };
     },
     async run(ctx) {
-      const violetPath =
-        ctx.violetPath ??
-        (await ensureViolet({ platformUrl: plan.platform.url, trust: plan.platform.trust, storageDir: ctx.storageDir, signal: ctx.signal, logger: ctx.logger })).path;
-      ctx.violetPath = violetPath;
+      const violet =
+        ctx.violet ?? (await ensureViolet({ platformUrl: plan.platform.url, trust: plan.platform.trust, storageDir: ctx.storageDir, signal: ctx.signal, logger: ctx.logger }));
+      ctx.violet = violet;
       for (const file of plan.files) {
         ctx.signal.throwIfAborted();
         const facts = await artifactFacts(file);
@@ -140,8 +140,9 @@ export function pushArtifactsStep(plan: PushPlan): InstallStep {
         }
         ctx.progress(`pushing ${facts.name}`);
         await pushArtifact({
-          violetPath,
+          violet,
           platformUrl: plan.platform.url,
+          trust: plan.platform.trust,
           credentials: plan.credentials,
           file,
           targetChartRepo: plan.targetChartRepo,

@@ -6,6 +6,7 @@
 import type { ClusterClient, Logger } from '../cluster';
 import type { PlatformTrust } from '../acp/platformTrust';
 import type { Redactor } from '../acp/redact';
+import type { VerifiedViolet } from '../acp/violet';
 
 export type InstallStepId = 'downloadViolet' | 'pushArtifacts' | 'nfsPlugin' | 'storageClass' | 'deepflow';
 
@@ -74,8 +75,8 @@ export interface InstallContext {
   pushLedger: PushLedger;
   /** Masks every secret the run knows; the UI registers the passwords and tokens it collected. */
   redactor: Redactor;
-  /** Resolved as steps run: the violet path once downloadViolet ran or was skipped. */
-  violetPath?: string;
+  /** Resolved as steps run: the checked violet once downloadViolet ran or was skipped. */
+  violet?: VerifiedViolet;
 }
 
 /** What the platform steps need. */

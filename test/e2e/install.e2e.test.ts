@@ -66,9 +66,10 @@ const S = {
   clusterName: 12,
   grafanaUser: 13,
   grafanaPassword: 14,
-  mysql: 15,
-  clickhousePath: 16,
-  clickhouseStorage: 17,
+  grafanaKeep: 15,
+  mysql: 16,
+  clickhousePath: 17,
+  clickhouseStorage: 18,
 } as const;
 
 suite('install: the guided install in a real VS Code', function () {
@@ -160,6 +161,7 @@ suite('install: the guided install in a real VS Code', function () {
     await answer(page, S.clusterName);
     await answer(page, S.grafanaUser);
     await answer(page, S.grafanaPassword, a.grafanaPassword);
+    await choose(page, S.grafanaKeep, "Don't keep the Grafana password");
     await answer(page, S.mysql);
     await answer(page, S.clickhousePath);
     await answer(page, S.clickhouseStorage);
@@ -197,8 +199,12 @@ suite('install: the guided install in a real VS Code', function () {
     await pressEnterAndStay(page, S.clusterName);
     await answer(page, S.clusterName, sim.info.clusterName);
     await answer(page, S.grafanaUser);
-    await typeAndExpectMessage(page, S.grafanaPassword, 'deepflow', /default Grafana password/);
+    // The default is a strong generated password; the chart's default is refused.
+    assert.match(await stepValue(page, S.grafanaPassword), /^[A-Za-z0-9]{24}$/, 'the Grafana password is not a generated one');
+    await typeAndExpectMessage(page, S.grafanaPassword, 'deepflow', /chart's default Grafana password/);
+    await pressEnterAndStay(page, S.grafanaPassword);
     await answer(page, S.grafanaPassword, GRAFANA_PASSWORD);
+    await choose(page, S.grafanaKeep, "Don't keep the Grafana password");
     await typeAndExpectMessage(page, S.mysql, '50GB', /not a Kubernetes quantity/);
     await page.screenshot({ path: join(screens, 'bad-size.png') });
     await pressEnterAndStay(page, S.mysql);
@@ -209,6 +215,7 @@ suite('install: the guided install in a real VS Code', function () {
     // The platform's certificate is self-signed: its fingerprint is shown, and declining stops everything.
     const dialog = await waitForDialog(page, /not trusted/);
     assert.ok(dialog.includes(sim.info.platformFingerprint), `the dialog does not show the fingerprint ${sim.info.platformFingerprint}:\n${dialog}`);
+    assert.match(dialog, /violet's download and its pushes.*relay on 127\.0\.0\.1.*A violet that bypasses the relay is not covered/s, 'the trust prompt does not say what it covers for violet');
     await page.screenshot({ path: join(screens, 'trust.png') });
     await clickDialogButton(page, /not trusted/, 'Cancel');
     await waitForNotification(page, /is not trusted, so nothing was downloaded/, 30_000);
@@ -332,6 +339,38 @@ suite('install: the guided install in a real VS Code', function () {
     assert.equal(sim.pushes().length, 2, 'a step command pushed again');
   });
 
+  test('the Grafana password defaults to a generated one, which can be kept and is offered for copying once', async function () {
+    assert.ok(browser && sim);
+    const { page } = browser;
+    const answerUpToPassword = async (): Promise<void> => {
+      await runExactCommand(page, 'DeepFlow: Install DeepFlow');
+      await answer(page, 1);
+      await choose(page, 2, CHART_VERSION);
+      await answer(page, 3);
+      await answer(page, 4);
+      await answer(page, 5);
+    };
+    await clearNotifications(page);
+    await answerUpToPassword();
+    const generated = await stepValue(page, 6);
+    assert.match(generated, /^[A-Za-z0-9]{24}$/, 'the Grafana password is not a generated one');
+    await answer(page, 6);
+    await choose(page, 7, "Keep the Grafana password in VS Code's secret storage");
+    await answer(page, 8);
+    await answer(page, 9);
+    await answer(page, 10);
+    await waitForDialog(page, /Install DeepFlow on/, 120_000);
+    const note = await waitForNotification(page, /gets a generated password\. It is kept in VS Code's secret storage\./, 30_000);
+    assert.ok(!note.includes(generated), 'the notification shows the password itself');
+    assert.ok(await page.locator('.notifications-toasts .monaco-button', { hasText: 'Copy Password' }).first().isVisible(), 'no "Copy Password" button');
+    // Declining the install changes nothing; the kept password is offered next time instead of a new one.
+    await clickDialogButton(page, /Install DeepFlow on/, 'Cancel');
+    await answerUpToPassword();
+    assert.equal(await stepValue(page, 6), generated, 'the kept Grafana password is not offered again');
+    assert.match(await inputMessage(page), /kept for admin on/);
+    await page.keyboard.press('Escape');
+  });
+
   test('uninstall names what goes and what is kept, removes DeepFlow and keeps MySQL\'s volume claim', async function () {
     assert.ok(browser && sim);
     const { page } = browser;
@@ -361,10 +400,11 @@ suite('install: the guided install in a real VS Code', function () {
       await answer(page, 4);
       await answer(page, 5);
       await answer(page, 6, GRAFANA_PASSWORD);
-      await answer(page, 7);
+      await choose(page, 7, "Don't keep the Grafana password");
       await answer(page, 8);
-      assert.match(await waitForStepTitle(page, 9), /\(9\/9\)/);
       await answer(page, 9);
+      assert.match(await waitForStepTitle(page, 10), /\(10\/10\)/);
+      await answer(page, 10);
       await waitForDialog(page, /Install DeepFlow on/, 120_000);
       await clickDialogButton(page, /Install DeepFlow on/, 'Install');
     };
@@ -459,6 +499,7 @@ suite('install: the guided install in a real VS Code', function () {
     assert.match(text, /Applied Application cpaas-system\/deepflow/);
     assert.match(text, /Applied Ingress cpaas-system\/deepflow-grafana/);
     assert.match(text, /••••••/, 'the log never shows the mask');
+    assert.match(text, /violet reaches https:\/\/127\.0\.0\.1:\d+ through a relay on 127\.0\.0\.1/, 'the log does not say how the push was covered');
     const secrets = [sim.info.platformPassword, GRAFANA_PASSWORD];
     // Everything under the server's temp root: home (settings.json, globalStorage with violet), user data (logs,
     // state databases), the workspace; the installed extension is skipped (it is the .vsix as shipped).

@@ -1,16 +1,28 @@
 // `npm start`'s foreground part (scripts/start.mjs runs it through tsx after setup and packaging): the ACP simulator,
 // then code-server on 127.0.0.1:PORT (default 8080) with the packaged extension installed and KUBECONFIG pointing at
-// the simulator. Prints the URL and the simulator's details; Ctrl-C stops everything.
+// the simulator. Prints the URL and the simulator's details; Ctrl-C stops everything. With --with-deepflow, DeepFlow
+// is installed on the simulator (demoInstall.ts) while code-server starts, and the URL is printed once it is ready.
+// DEEPFLOW_SIM_DIR (default .sim) holds the kubeconfig, info.json, the workspace and code-server's temp root.
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
+import type { Logger } from '../../src/cluster';
 import { startSimulator } from '../sim/index';
 import { startCodeServer, type CodeServer } from './codeServer';
+import { installDemoDeepflow, type DemoInstall } from './demoInstall';
 import { defaultVsix, repoRoot } from './paths';
+
+/** Only what needs attention reaches the terminal; the URL block stays the last thing printed. */
+const quietLogger: Logger = {
+  info: () => undefined,
+  warn: (m) => console.warn(`install: ${m}`),
+  error: (m) => console.error(`install: ${m}`),
+};
 
 async function main(): Promise<void> {
   const port = Number(process.env.PORT || 8080);
   if (!Number.isInteger(port) || port <= 0 || port > 65535) throw new Error(`PORT=${process.env.PORT} is not a port`);
-  const simDir = join(repoRoot, '.sim');
+  const withDeepflow = process.argv.slice(2).includes('--with-deepflow');
+  const simDir = process.env.DEEPFLOW_SIM_DIR || join(repoRoot, '.sim');
   const workspace = join(simDir, 'workspace');
   mkdirSync(workspace, { recursive: true });
 
@@ -35,14 +47,25 @@ async function main(): Promise<void> {
   process.on('SIGINT', () => void stop(0));
   process.on('SIGTERM', () => void stop(0));
 
+  let demo: DemoInstall | undefined;
   try {
-    server = await startCodeServer({
+    if (withDeepflow) console.log(`installing DeepFlow on the simulator (violet, both pushes, NFS plugin, storage class, Application, Ingress)`);
+    const starting = startCodeServer({
       extension: { vsix: process.env.DEEPFLOW_VSIX || defaultVsix },
       kubeconfig,
       port,
       workspace,
       tempParent: simDir,
+      // The platform of this simulator as the install's default, so a rerun or a single step asks nothing new.
+      userSettings: withDeepflow ? { 'deepflow.install.platformUrl': sim.info.platformUrl, 'deepflow.install.nfsServer': '10.100.0.4', 'deepflow.install.nfsPath': '/nfs' } : undefined,
     });
+    const installing = withDeepflow ? installDemoDeepflow(sim, kubeconfig, simDir, quietLogger) : Promise.resolve(undefined);
+    // Both settle before anything is reported, so a failure of one never leaves the other running unseen.
+    const [started, installed] = await Promise.allSettled([starting, installing]);
+    if (started.status === 'rejected') throw started.reason;
+    server = started.value;
+    if (installed.status === 'rejected') throw installed.reason;
+    demo = installed.value;
   } catch (e) {
     console.error(e instanceof Error ? e.message : String(e));
     if (/EADDRINUSE/.test(String(e))) console.error(`port ${port} is taken: set PORT to another one`);
@@ -63,6 +86,10 @@ async function main(): Promise<void> {
   console.log(`  ACP simulator   cluster ${info.clusterName}, API ${info.apiUrl}`);
   console.log(`  platform        ${info.platformUrl}  (user ${info.platformUsername}, password ${info.platformPassword})`);
   console.log(`  admin/faults    ${info.adminUrl}`);
+  if (demo) {
+    console.log(`  DeepFlow        installed; Grafana ${demo.grafanaUrl}  (user ${demo.grafanaUser}, password ${demo.grafanaPassword})`);
+    console.log(`  artifacts       ${demo.artifactsDir}`);
+  }
   console.log(`  KUBECONFIG      ${kubeconfig}`);
   console.log(`  code-server log ${server.logFile}`);
   console.log('');

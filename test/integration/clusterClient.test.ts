@@ -30,11 +30,11 @@ describe('cluster client against the simulated API server', function () {
   let dir: string;
   let client: ClusterClient;
 
-  function clientFor(token?: string, requestTimeoutMs?: number): ClusterClient {
+  function clientFor(token?: string, requestTimeoutMs?: number, limits: { maxResponseBytes?: number; maxWatchLineBytes?: number } = {}): ClusterClient {
     const file = path.join(dir, `kubeconfig-${Math.random().toString(36).slice(2)}`);
     sim.writeKubeconfig(file, token);
     const loaded = loadKubeconfig({ settingValue: file });
-    return new ClusterClient(loaded.withContext('sim'), { requestTimeoutMs });
+    return new ClusterClient(loaded.withContext('sim'), { requestTimeoutMs, ...limits });
   }
 
   before(async () => {
@@ -200,5 +200,38 @@ describe('cluster client against the simulated API server', function () {
     fs.writeFileSync(file, text);
     const err = await rejectsWith(new ClusterClient(loadKubeconfig({ settingValue: file }).withContext('sim')).get({ apiVersion: 'v1', kind: 'ConfigMap', namespace: 'default', name: 'x' }), 'unreachable');
     assert.equal(err.code, 'ECONNREFUSED');
+  });
+
+  describe('bounds: a hostile or broken API server cannot exhaust memory', () => {
+    const big = (name: string): KubeObject => ({ apiVersion: 'v1', kind: 'ConfigMap', metadata: { name, namespace: 'default' }, data: { blob: 'x'.repeat(64 * 1024) } });
+
+    it('refuses an oversized response with a clear error', async () => {
+      await client.apply(big('big-1'));
+      const small = clientFor(undefined, undefined, { maxResponseBytes: 16 * 1024 });
+      const err = await rejectsWith(small.list({ apiVersion: 'v1', kind: 'ConfigMap', namespace: 'default' }), 'server');
+      assert.match(err.message, /The API server's answer to GET \/api\/v1\/namespaces\/default\/configmaps is .*(larger than|more than the) 0 MiB.*stopped reading it/);
+      // The same request within the default bound works.
+      assert.ok((await client.list({ apiVersion: 'v1', kind: 'ConfigMap', namespace: 'default' })).items.some((c) => c.metadata.name === 'big-1'));
+    });
+
+    it('stops a watch whose event line is longer than the bound', async () => {
+      const small = clientFor(undefined, undefined, { maxWatchLineBytes: 16 * 1024 });
+      const closed = new Promise<ClusterError | undefined>((resolve) => {
+        void small.watch({ apiVersion: 'v1', kind: 'ConfigMap', namespace: 'default' }, { fieldSelector: 'metadata.name=big-2' }, () => undefined, resolve);
+      });
+      await new Promise((r) => setTimeout(r, 300));
+      await client.apply(big('big-2'));
+      const err = await closed;
+      assert.ok(err instanceof ClusterError, String(err));
+      assert.match(err.message, /A watch event from watch \/api\/v1\/namespaces\/default\/configmaps is longer than 0 MiB; the watch was stopped/);
+    });
+
+    it('follows continue pages up to a bound, then stops with a clear error', async () => {
+      for (const name of ['bound-a', 'bound-b', 'bound-c']) await client.apply({ apiVersion: 'v1', kind: 'ConfigMap', metadata: { name, namespace: 'default' }, data: {} });
+      const all = await client.listAll({ apiVersion: 'v1', kind: 'ConfigMap', namespace: 'default' }, { limit: 1 });
+      assert.ok(all.length >= 3, `only ${all.length} config maps`);
+      const err = await rejectsWith(client.listAll({ apiVersion: 'v1', kind: 'ConfigMap', namespace: 'default' }, { limit: 1, maxPages: 2 }), 'server');
+      assert.match(err.message, /kept sending pages of ConfigMap after 2 pages \(2 objects\); the extension stopped reading/);
+    });
   });
 });

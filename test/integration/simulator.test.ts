@@ -6,32 +6,11 @@
 import { strict as assert } from 'node:assert';
 import { execFile } from 'node:child_process';
 import { chmodSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
-import { request as httpRequest } from 'node:http';
-import { request as httpsRequest } from 'node:https';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import type { KubeObject } from '../sim/contract';
 import { startSimulator, type StartedSimulator } from '../sim/index';
-
-interface Reply {
-  status: number;
-  headers: Record<string, string | string[] | undefined>;
-  body: string;
-}
-
-function call(url: string, options: { method?: string; headers?: Record<string, string>; body?: string | Buffer; ca?: string } = {}): Promise<Reply> {
-  const u = new URL(url);
-  const send = u.protocol === 'https:' ? httpsRequest : httpRequest;
-  return new Promise((resolvePromise, reject) => {
-    const req = send(u, { method: options.method ?? 'GET', headers: options.headers, ...(options.ca ? { ca: options.ca } : {}) }, (res) => {
-      const chunks: Buffer[] = [];
-      res.on('data', (c: Buffer) => chunks.push(c));
-      res.on('end', () => resolvePromise({ status: res.statusCode ?? 0, headers: res.headers, body: Buffer.concat(chunks).toString('utf8') }));
-    });
-    req.on('error', reject);
-    req.end(options.body);
-  });
-}
+import { call, type Reply } from './httpCall';
 
 function record(value: unknown): Record<string, unknown> {
   return value !== null && typeof value === 'object' && !Array.isArray(value) ? (value as Record<string, unknown>) : {};
@@ -47,9 +26,9 @@ async function until<T>(what: string, probe: () => T | undefined | false | Promi
   }
 }
 
-function run(file: string, args: string[], cwd: string): Promise<{ code: number; stdout: string; stderr: string }> {
+function run(file: string, args: string[], cwd: string, env?: NodeJS.ProcessEnv): Promise<{ code: number; stdout: string; stderr: string }> {
   return new Promise((resolvePromise) => {
-    execFile(file, args, { cwd, timeout: 30_000 }, (error, stdout, stderr) => {
+    execFile(file, args, { cwd, timeout: 30_000, ...(env ? { env } : {}) }, (error, stdout, stderr) => {
       const code = error ? (typeof error.code === 'number' ? error.code : 1) : 0;
       resolvePromise({ code, stdout, stderr });
     });
@@ -193,16 +172,23 @@ describe('ACP simulator', function () {
       assert.equal(sim.pushes().length, 0);
     });
 
-    it('pushes with a token and verifies TLS against the platform only', async () => {
+    it('pushes with a token; like the real violet it accepts any certificate, and it goes through HTTPS_PROXY', async () => {
       const r = await push('nfs.amd64.v4.0.2.tgz', '--platform-token', sim.platformToken, '--clusters', 'cluster1,cluster2');
       assert.equal(r.code, 0, r.stderr);
       assert.match(lastLine(r.stdout), /Push nfs.amd64.v4.0.2.tgz succeeded/);
       const [p] = sim.pushes();
       assert.deepEqual({ file: p?.file, user: p?.user, repo: p?.targetChartRepo, clusters: p?.clusters }, { file: 'nfs.amd64.v4.0.2.tgz', user: 'token', repo: 'public-charts', clusters: ['cluster1', 'cluster2'] });
-      // The same script against a server with another certificate (the API server) must fail TLS.
+      // A server with another certificate (the API server): no TLS complaint, it gets the request (and refuses it).
       const other = await run(violet, ['push', '--platform-address', sim.info.apiUrl, '--platform-token', sim.platformToken, 'nfs.amd64.v4.0.2.tgz'], work);
       assert.notEqual(other.code, 0);
-      assert.match(lastLine(other.stderr), /certificate|self.signed|issuer/i);
+      assert.doesNotMatch(lastLine(other.stderr), /certificate|self.signed|issuer/i);
+      assert.match(lastLine(other.stderr), /401|403|404/);
+      // A proxy that is not there: the push goes to it (CONNECT), not around it; NO_PROXY lets it through directly.
+      const proxied = await run(violet, ['push', '--platform-address', sim.info.platformUrl, '--platform-token', sim.platformToken, 'nfs.amd64.v4.0.2.tgz'], work, { ...process.env, HTTPS_PROXY: 'http://127.0.0.1:9' });
+      assert.notEqual(proxied.code, 0);
+      assert.match(lastLine(proxied.stderr), /proxyconnect tcp: .*ECONNREFUSED/);
+      const bypassed = await run(violet, ['push', '--platform-address', sim.info.platformUrl, '--platform-token', sim.platformToken, 'nfs.amd64.v4.0.2.tgz'], work, { ...process.env, HTTPS_PROXY: 'http://127.0.0.1:9', NO_PROXY: '127.0.0.1' });
+      assert.equal(bypassed.code, 0, bypassed.stderr);
     });
   });
 
@@ -339,9 +325,16 @@ describe('ACP simulator', function () {
         assert.match(cookie, /^grafana_session=\w+;.*SameSite=Lax/);
         const withCookie = await platform(`${base}/d/Distributed_Tracing/distributed-tracing?orgId=1&var-namespace=shop&var-request_resource=*example.com*`, { headers: { cookie: cookie.split(';')[0] ?? '' } });
         assert.equal(withCookie.status, 200);
-        assert.match(withCookie.body, /Distributed Tracing/);
-        assert.match(withCookie.body, /var-namespace=shop/);
-        assert.match(withCookie.body, /var-request_resource=\*example\.com\*/);
+        // Grafana's index page: the frontend renders the dashboard from appSubUrl, the server only boots it.
+        assert.match(withCookie.body, new RegExp(`<base href="${base}/" />`));
+        assert.match(withCookie.body, new RegExp(`"appSubUrl":"${base}"`));
+        assert.match(withCookie.body, /"login":"admin"/);
+        const script = /<script src="(public\/build\/app\.[0-9a-f]+\.js)"/.exec(withCookie.body)?.[1];
+        assert.ok(script, 'the index page loads the bundle by a path relative to the base href');
+        const bundle = await platform(`${base}/${script}`);
+        assert.equal(bundle.status, 200, 'the bundle is public, as Grafana serves public/ without a login');
+        assert.match(bundle.body, /grafanaBootData/);
+        assert.equal((await platform(`${base}/login`, { headers: { cookie: cookie.split(';')[0] ?? '' } })).headers.location, `${base}/`, 'a signed-in user is sent home from /login');
       });
 
       it('serves the real Distributed_Tracing dashboard by uid and lists both folders', async () => {

@@ -20,6 +20,7 @@ import {
   requestedStorage,
 } from '../../src/acp/manifests';
 import { secretMask } from '../../src/acp/redact';
+import { describeValueChanges } from '../../src/install/steps';
 
 const root = join(__dirname, '..', '..');
 const guide = readFileSync(join(root, 'test', 'fixtures', 'deepflow-on-acp.md'), 'utf8');
@@ -313,6 +314,19 @@ describe('diffValues', () => {
       { path: 'grafana.adminPassword', before: undefined, after: secretMask },
       { path: 'grafana.adminUser', before: undefined, after: 'root' },
     ]);
+  });
+
+  it('masks every credential-like key, whatever its case: pass, secret, token, key, cred', () => {
+    const keys = ['passwd', 'clientSecret', 'apiToken', 'privateKey', 'Credentials', 'PASSPHRASE', 'accessKeyID'];
+    const before = Object.fromEntries(keys.map((k) => [k, `old-${k}-value`]));
+    const after = Object.fromEntries(keys.map((k) => [k, `new-${k}-value`]));
+    const changes = diffValues({ s3: before, replicas: 1 }, { s3: after, replicas: 2 });
+    const shown = describeValueChanges(changes);
+    for (const k of keys) {
+      assert.ok(shown.includes(`s3.${k}: ${secretMask} → ${secretMask}`), `${k} not masked:\n${shown}`);
+      assert.ok(!shown.includes(`-${k}-value`), `${k}'s value shown:\n${shown}`);
+    }
+    assert.match(shown, /replicas: 1 → 2/);
   });
 
   it('lists added and removed list entries', () => {

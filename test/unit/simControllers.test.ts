@@ -10,7 +10,7 @@ import { ApplicationController, renderValues } from '../sim/controllers/applicat
 import { ClusterTransformer } from '../sim/controllers/clusterTransformer';
 import { Scheduler } from '../sim/controllers/runtime';
 import { WorkloadController, workloadReady } from '../sim/controllers/workloads';
-import { answerQuery } from '../sim/platform/querier';
+import { QuerySyntaxError, answerQuery } from '../sim/platform/querier';
 import { PushRegistry } from '../sim/platform/pushes';
 import { MemoryStore } from '../sim/store';
 
@@ -204,8 +204,19 @@ describe('simulated ACP controllers', () => {
       const counted = answerQuery('SELECT pod_ns_0, Count(row) AS n FROM l7_flow_log WHERE l7_protocol = 120 GROUP BY pod_ns_0');
       assert.deepEqual(counted.values, [
         ['default', 3],
-        ['shop', 2],
+        ['shop', 4],
       ]);
+    });
+
+    it('evaluates OR, NOT, IN, parentheses, escaped quotes and the time range, and refuses unknown columns', () => {
+      const now = Date.UTC(2026, 11, 2, 10);
+      const failed = answerQuery("SELECT request_resource FROM l7_flow_log WHERE l7_protocol = 120 AND (pod_ns_0 = 'shop' OR pod_ns_0 = 'default') AND NOT response_status IN (0) ORDER BY request_resource ASC", now);
+      assert.deepEqual(failed.values.map((v) => v[0]), ['ledger.bank.example', 'nosuch.example.com', 'payments.shop.svc.cluster.locl', 'payments.shop.svc.cluster.locl']);
+      const lastHour = answerQuery(`SELECT request_resource FROM l7_flow_log WHERE l7_protocol = 120 AND response_status = 4 AND time >= ${now / 1000 - 3600} AND time <= ${now / 1000}`, now);
+      assert.equal(lastHour.values.length, 2, 'the three-hour-old NXDOMAIN is outside the last hour');
+      assert.deepEqual(answerQuery("SELECT request_resource FROM l7_flow_log WHERE request_resource = 'it\\'s' OR request_resource = 'x''y'", now).values, []);
+      assert.throws(() => answerQuery('SELECT time FROM l7_flow_log WHERE nope = 1'), QuerySyntaxError);
+      assert.throws(() => answerQuery("SELECT time FROM l7_flow_log WHERE pod_ns_0 = 'open"), /unterminated string/);
     });
 
     it('merges known faults and rejects unknown keys and wrong types', () => {

@@ -1,7 +1,8 @@
 import assert from 'node:assert/strict';
 import {
   formatQuantity,
-  grafanaPasswordWarning,
+  generateGrafanaPassword,
+  validateGrafanaPassword,
   normalisePlatformUrl,
   parseQuantity,
   validateClusterName,
@@ -154,9 +155,8 @@ describe('Grafana', () => {
       ['ad min', /spaces/],
     ]);
   });
-  it('warns when the password is left at the chart default', () => {
-    assert.match(grafanaPasswordWarning('deepflow') ?? '', /default/);
-    assert.equal(grafanaPasswordWarning('Deepflow-2026!'), undefined);
+  it('accepts a password of its own', () => {
+    assert.equal(validateGrafanaPassword('Deepflow-2026!'), undefined);
   });
 });
 
@@ -198,5 +198,26 @@ describe('quantities', () => {
     assert.equal(formatQuantity(1001n), '1001');
     assert.equal(formatQuantity(0n), '0');
     for (const q of ['50Gi', '1.5Ti', '100G', '7']) assert.equal(parseQuantity(formatQuantity(parseQuantity(q))), parseQuantity(q));
+  });
+});
+
+describe('the Grafana admin password', () => {
+  it("refuses the chart's default, whatever its case, with a clear message", () => {
+    assert.match(validateGrafanaPassword('deepflow') ?? '', /chart's default Grafana password: anyone who knows DeepFlow can log in/);
+    assert.match(validateGrafanaPassword('DeepFlow') ?? '', /chart's default/);
+  });
+  it('refuses a password that is part of a name the log shows, and a short one', () => {
+    assert.match(validateGrafanaPassword('cpaas-system') ?? '', /part of the name "cpaas-system"/);
+    assert.match(validateGrafanaPassword('grafana') ?? '', /at least 8/);
+    assert.match(validateGrafanaPassword('deepflow-grafana') ?? '', /part of the name "deepflow-grafana"/);
+    assert.match(validateGrafanaPassword('') ?? '', /Enter the Grafana admin password/);
+  });
+  it('generates strong passwords: 24 letters and digits, different each time, and accepted', () => {
+    const passwords = new Set(Array.from({ length: 50 }, () => generateGrafanaPassword()));
+    assert.equal(passwords.size, 50);
+    for (const password of passwords) {
+      assert.match(password, /^[A-Za-z0-9]{24}$/);
+      assert.equal(validateGrafanaPassword(password), undefined);
+    }
   });
 });

@@ -3,7 +3,7 @@
  * platform's certificate, then hands the steps to the runner under a cancellable progress notification.
  */
 import * as vscode from 'vscode';
-import { grafanaRootPath, type DeepflowInput } from '../../acp/deepflowValues';
+import type { DeepflowInput } from '../../acp/deepflowValues';
 import { defaultNfsStorageClassName } from '../../acp/manifests';
 import type { PlatformCredentials } from '../../acp/violet';
 import { validateClusterName } from '../../acp/validation';
@@ -57,8 +57,30 @@ async function ask(services: Services, topics: Topic[], title: string): Promise<
     const origin = new URL(answers.platformUrl).origin;
     if (answers.authKind === 'token' && answers.token) await services.secrets.store(origin, 'token', answers.token);
     if (answers.authKind === 'password' && answers.password) await services.secrets.store(origin, 'password', answers.password, answers.username);
+  } else if (answers.platformUrl && answers.savedSecretReplaced && answers.authKind) {
+    // "Don't keep" after typing over a saved secret: the old one is stale (likely changed), so it goes too.
+    await services.secrets.forget(new URL(answers.platformUrl).origin, answers.authKind, answers.username);
   }
+  await keepGrafanaPassword(services, answers);
   return answers;
+}
+
+export const copyPassword = 'Copy Password';
+
+/** Keeps the Grafana password when the user agreed, and offers a generated one for copying, once. */
+async function keepGrafanaPassword(services: Services, a: InstallAnswers): Promise<void> {
+  const platformUrl = a.platformUrl ?? services.answers.get().platformUrl;
+  const password = a.grafanaAdminPassword;
+  if (!password || !a.clusterName || !a.grafanaAdminUser) return;
+  const kept = a.keepGrafanaPassword === true && platformUrl !== undefined;
+  if (kept) await services.secrets.storeGrafanaPassword(new URL(platformUrl).origin, a.clusterName, a.grafanaAdminUser, password);
+  if (!a.grafanaPasswordGenerated) return;
+  const where = kept ? "It is kept in VS Code's secret storage." : 'It is not kept anywhere: copy it now, it is shown only once.';
+  void vscode.window
+    .showInformationMessage(`DeepFlow: Grafana's admin ${a.grafanaAdminUser} on ${a.clusterName} gets a generated password. ${where}`, copyPassword)
+    .then(async (choice) => {
+      if (choice === copyPassword) await vscode.env.clipboard.writeText(password);
+    });
 }
 
 function need<T>(value: T | undefined, what: string): T {
@@ -176,11 +198,12 @@ function reportOutcome(services: Services, title: string, report: InstallReport,
     return;
   }
   if (ready) {
-    const grafana = ready.platformUrl ? `${ready.platformUrl}${grafanaRootPath(ready.cluster)}/` : undefined;
-    const buttons = grafana ? [openGrafana] : [];
+    const contextName = services.cluster.contextName();
+    // The panel then knows this context's platform without asking.
+    if (ready.platformUrl && contextName) void services.grafanaPlatforms.set(contextName, ready.platformUrl);
+    const buttons = ready.platformUrl ? [openGrafana] : [];
     void vscode.window.showInformationMessage(`DeepFlow is ready on ${ready.cluster}.${skippedText}`, ...buttons).then(async (choice) => {
-      // The Grafana panel inside the editor is a later issue; until then Grafana opens in the browser.
-      if (choice === openGrafana && grafana) await vscode.env.openExternal(vscode.Uri.parse(grafana));
+      if (choice === openGrafana) await vscode.commands.executeCommand('deepflow.grafana.open');
     });
     return;
   }

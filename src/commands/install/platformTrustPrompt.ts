@@ -34,7 +34,9 @@ export async function resolvePlatformTrust(platformUrl: string, store: TrustStor
       detail:
         `SHA-256 fingerprint:\n${fingerprint}\n\nSubject: ${probe.subject}\nIssuer: ${probe.issuer}\nValid until: ${probe.validTo}\n\n` +
         `Compare the fingerprint with the one your platform administrator gives you. Trusting pins this exact certificate for ${origin} only; ` +
-        'TLS verification stays on everywhere else.',
+        'TLS verification stays on everywhere else.\n\n' +
+        "It covers violet's download and its pushes: violet does not check certificates itself, so it reaches the platform through a relay " +
+        'on 127.0.0.1 that checks this one before violet sends your login. A violet that bypasses the relay is not covered; the DeepFlow log says when that happens.',
     },
     trustThisCertificate,
     pickCaFile,

@@ -12,13 +12,13 @@ import { defaultDeepflowSizes } from '../../acp/deepflowValues';
 import { defaultNfsStorageClassName } from '../../acp/manifests';
 import { originOf } from '../../acp/platformTrust';
 import {
-  defaultGrafanaAdminPassword,
-  grafanaPasswordWarning,
+  generateGrafanaPassword,
   normalisePlatformUrl,
   validateClusterName,
   validateGrafanaUser,
   validateNfsPath,
   validateNfsServer,
+  validateGrafanaPassword,
   validatePassword,
   validatePlatformUrl,
   validateQuantity,
@@ -42,6 +42,8 @@ export interface InstallAnswers {
   /** The secret was typed now (not read from SecretStorage), and the user agreed to keep it. */
   keepSecret?: boolean;
   secretWasSaved?: boolean;
+  /** A secret was saved for this login, and the user typed another one instead: keep the new one, or forget both. */
+  savedSecretReplaced?: boolean;
   nfsArtifact?: string;
   deepflowArtifact?: string;
   chartVersion?: string;
@@ -51,6 +53,12 @@ export interface InstallAnswers {
   clusterName?: string;
   grafanaAdminUser?: string;
   grafanaAdminPassword?: string;
+  /** The Grafana password is the one generated for this run (so it is offered for copying once). */
+  grafanaPasswordGenerated?: boolean;
+  /** The Grafana password came unchanged from SecretStorage. */
+  grafanaPasswordWasSaved?: boolean;
+  /** The user agreed to keep the Grafana password in SecretStorage. */
+  keepGrafanaPassword?: boolean;
   mysqlSize?: string;
   clickhousePathSize?: string;
   clickhouseStoragePathSize?: string;
@@ -150,10 +158,10 @@ function questionsFor(topic: Topic, title: string, s: PromptServices): Question[
         {
           async ask(input, a, at) {
             const items: (vscode.QuickPickItem & { kind2: 'password' | 'token' })[] = [
+              { label: 'Platform token', description: 'recommended; required for LDAP and OIDC users', detail: tokenAdvice, kind2: 'token' },
               { label: 'Username and password', description: 'a local platform account', kind2: 'password' },
-              { label: 'Platform token', description: 'for LDAP and OIDC users', kind2: 'token' },
             ];
-            const current = pick(a.authKind, r.authKind) ?? 'password';
+            const current = pick(a.authKind, r.authKind) ?? 'token';
             const chosen = await input.showQuickPick({
               title,
               ...at,
@@ -196,7 +204,8 @@ function questionsFor(topic: Topic, title: string, s: PromptServices): Question[
             });
             a.password = value === '' && saved ? saved : value;
             a.secretWasSaved = value === '' && saved !== undefined;
-            s.redactor.register(a.password);
+            a.savedSecretReplaced = value !== '' && saved !== undefined;
+            s.redactor.registerBasicAuth(a.username ?? '', a.password);
           },
         },
         {
@@ -214,6 +223,7 @@ function questionsFor(topic: Topic, title: string, s: PromptServices): Question[
             });
             a.token = value === '' && saved ? saved : value.trim();
             a.secretWasSaved = value === '' && saved !== undefined;
+            a.savedSecretReplaced = value !== '' && saved !== undefined;
             s.redactor.register(a.token);
           },
         },
@@ -223,7 +233,7 @@ function questionsFor(topic: Topic, title: string, s: PromptServices): Question[
             const what = a.authKind === 'token' ? 'token' : 'password';
             const items = [
               { label: `Don't keep the ${what}`, description: 'ask again next time', keep: false },
-              { label: `Keep the ${what} in VS Code's secret storage`, description: 'the OS keychain; never in settings or files', keep: true },
+              { label: `Keep the ${what} in VS Code's secret storage`, description: secretStorageDescription, keep: true },
             ];
             const chosen = await input.showQuickPick({ title, ...at, items, placeholder: `Keep the ${what} for ${a.platformUrl ?? ''}?` });
             a.keepSecret = chosen.keep;
@@ -291,22 +301,16 @@ function questionsFor(topic: Topic, title: string, s: PromptServices): Question[
           validate: validateGrafanaUser,
           normalise: (v) => v.trim(),
         }),
+        grafanaPasswordQuestion(title, s),
         {
+          applies: (a) => grafanaSecretKey(a, s) !== undefined && !a.grafanaPasswordWasSaved,
           async ask(input, a, at) {
-            const value = await input.showInputBox({
-              title,
-              ...at,
-              value: a.grafanaAdminPassword ?? defaultGrafanaAdminPassword,
-              password: true,
-              prompt: 'The Grafana admin password',
-              validate: (v) => {
-                if (v === '') return 'Enter the Grafana admin password';
-                const warning = grafanaPasswordWarning(v);
-                return warning ? { message: warning, severity: vscode.InputBoxValidationSeverity.Warning } : undefined;
-              },
-            });
-            a.grafanaAdminPassword = value;
-            s.redactor.register(value);
+            const items = [
+              { label: "Don't keep the Grafana password", description: a.grafanaPasswordGenerated ? 'copy it when offered: it is shown only once' : 'ask again next time', keep: false },
+              { label: "Keep the Grafana password in VS Code's secret storage", description: secretStorageDescription, keep: true },
+            ];
+            const chosen = await input.showQuickPick({ title, ...at, items, placeholder: `Keep the Grafana admin password of ${a.grafanaAdminUser ?? ''} on ${a.clusterName ?? ''}?` });
+            a.keepGrafanaPassword = chosen.keep;
           },
         },
         sizeQuestion('mysqlSize', 'MySQL volume size', title, s),
@@ -314,6 +318,55 @@ function questionsFor(topic: Topic, title: string, s: PromptServices): Question[
         sizeQuestion('clickhouseStoragePathSize', 'ClickHouse clickhouse-storage-path volume size', title, s),
       ];
   }
+}
+
+/** Where SecretStorage keeps things, said plainly for each host (README, Security). */
+const secretStorageDescription = 'desktop: the OS keychain (weaker on Linux without a keyring); code-server: this browser session only';
+
+const tokenAdvice =
+  "violet takes the login on its command line, which other local users can read (ps) while a push runs: a token can be revoked without changing the account's password.";
+
+const showButton: vscode.QuickInputButton = { iconPath: new vscode.ThemeIcon('eye'), tooltip: 'Show or hide the password' };
+
+/** The SecretStorage key parts of the Grafana password: the platform origin, the cluster and the Grafana user. */
+function grafanaSecretKey(a: InstallAnswers, s: PromptServices): { origin: string; cluster: string; user: string } | undefined {
+  const url = a.platformUrl ?? s.remembered.platformUrl;
+  if (!url || !a.clusterName || !a.grafanaAdminUser) return undefined;
+  return { origin: originOf(url), cluster: a.clusterName, user: a.grafanaAdminUser };
+}
+
+/**
+ * The Grafana admin password: the one kept for this platform, cluster and user when there is one, else a strong
+ * generated one (never the chart's default, which is refused). The eye button shows it, so it can be read once.
+ */
+function grafanaPasswordQuestion(title: string, s: PromptServices): Question {
+  return {
+    async ask(input, a, at) {
+      const key = grafanaSecretKey(a, s);
+      const saved = key ? await s.secrets.getGrafanaPassword(key.origin, key.cluster, key.user) : undefined;
+      const generated = a.grafanaPasswordGenerated && a.grafanaAdminPassword ? a.grafanaAdminPassword : generateGrafanaPassword();
+      const offered = a.grafanaAdminPassword ?? saved ?? generated;
+      const value = await input.showInputBox({
+        title,
+        ...at,
+        value: offered,
+        password: true,
+        prompt: saved
+          ? `The Grafana admin password kept for ${a.grafanaAdminUser ?? ''} on ${a.clusterName ?? ''}: press Enter to use it, or type another`
+          : 'The Grafana admin password: a strong generated one is filled in (the eye shows it); press Enter to use it, or type your own',
+        validate: validateGrafanaPassword,
+        buttons: [showButton],
+        onButton: (_button, box) => {
+          box.password = !box.password;
+          return Promise.resolve();
+        },
+      });
+      a.grafanaAdminPassword = value;
+      a.grafanaPasswordGenerated = value === generated && value !== saved;
+      a.grafanaPasswordWasSaved = saved !== undefined && value === saved;
+      s.redactor.register(value);
+    },
+  };
 }
 
 type TextField = 'platformUrl' | 'nfsServer' | 'nfsPath' | 'storageClass' | 'clusterName' | 'grafanaAdminUser' | SizeField;

@@ -12,10 +12,13 @@ import type { Socket } from 'node:net';
 import { join } from 'node:path';
 import type { ObjectStore } from '../contract';
 import { record, str } from '../controllers/runtime';
-import { workloadReady } from '../controllers/workloads';
 
 const NS = 'cpaas-system';
 const DASHBOARD_DIR = join(__dirname, '..', 'data', 'deepflow', 'dashboards');
+/** The frontend bundle stand-in: routes on appSubUrl and fetches dashboards over the API, like Grafana's. */
+const APP_SCRIPT = readFileSync(join(__dirname, '..', 'data', 'grafana', 'app.js'), 'utf8');
+/** Grafana's build names its bundles by content hash, so the index page names the file it can serve. */
+const APP_SCRIPT_PATH = `public/build/app.${createHash('sha256').update(APP_SCRIPT).digest('hex').slice(0, 20)}.js`;
 
 interface Dashboard {
   id: number;
@@ -68,6 +71,12 @@ export class GrafanaStandIn {
   /** session token -> user */
   private readonly sessions = new Map<string, string>();
   private readonly sockets = new Set<Socket>();
+  /**
+   * The admin password once changed in Grafana itself (profile page or admin API). Grafana keeps its users in its
+   * database (DeepFlow's Grafana uses the chart's MySQL), and the chart's admin password only seeds the admin user
+   * on first start: after a change here, the Secret goes stale, and pod restarts keep the changed password.
+   */
+  private changedPassword: string | undefined;
 
   constructor(
     private readonly store: ObjectStore,
@@ -99,7 +108,10 @@ export class GrafanaStandIn {
           if (ing.metadata.namespace !== NS || svc.name !== 'deepflow-grafana') continue;
           const grafana = this.store.get('apps/v1', 'Deployment', NS, 'deepflow-grafana');
           const service = this.store.get('v1', 'Service', NS, 'deepflow-grafana');
-          if (!service || !grafana || !workloadReady(grafana)) return { ok: false, status: 503 };
+          // ingress-nginx answers 503 itself while the Service has no ready endpoint (no ready Grafana pod),
+          // also when the Deployment is scaled to 0, which a roll-out check would call complete.
+          const readyPods = Number(record(grafana?.status).readyReplicas ?? 0);
+          if (!service || !grafana || !(readyPods > 0)) return { ok: false, status: 503 };
           return { ok: true };
         }
       }
@@ -108,7 +120,7 @@ export class GrafanaStandIn {
   }
 
   /** Grafana's settings as the chart rendered them. */
-  private settings(): { subPath: string; user: string; password: string } {
+  private settings(): GrafanaSettings {
     const secret = this.store.get('v1', 'Secret', NS, 'deepflow-grafana');
     const data = record(secret?.data);
     const decode = (v: unknown, fallback: string): string => (typeof v === 'string' ? Buffer.from(v, 'base64').toString('utf8') : fallback);
@@ -116,7 +128,9 @@ export class GrafanaStandIn {
     const rootUrl = /^root_url\s*=\s*(.*)$/m.exec(ini)?.[1]?.trim() ?? '';
     const fromSubPath = /^serve_from_sub_path\s*=\s*true/m.test(ini);
     const subPath = fromSubPath ? rootUrl.replace(/^%\(protocol\)s:\/\/%\(domain\)s(:%\(http_port\)s)?/, '').replace(/^[a-z]+:\/\/[^/]*/, '').replace(/\/+$/, '') : '';
-    return { subPath, user: decode(data['admin-user'], 'admin'), password: decode(data['admin-password'], 'deepflow') };
+    // Grafana expands root_url with its [server] defaults (protocol http, domain localhost, http_port 3000).
+    const appUrl = `${rootUrl.replace('%(protocol)s', 'http').replace('%(domain)s', 'localhost').replace('%(http_port)s', '3000').replace(/\/+$/, '')}/`;
+    return { subPath, appUrl, user: decode(data['admin-user'], 'admin'), password: this.changedPassword ?? decode(data['admin-password'], 'deepflow') };
   }
 
   /** Returns false when the path is not the ingress's business (the platform then 404s). */
@@ -153,7 +167,7 @@ export class GrafanaStandIn {
     return decoded === `${cfg.user}:${cfg.password}` ? cfg.user : undefined;
   }
 
-  private async serve(req: IncomingMessage, res: ServerResponse, url: URL, rel: string, cfg: { subPath: string; user: string; password: string }): Promise<void> {
+  private async serve(req: IncomingMessage, res: ServerResponse, url: URL, rel: string, cfg: GrafanaSettings): Promise<void> {
     const base = { 'x-frame-options': 'deny', 'x-content-type-options': 'nosniff', 'cache-control': 'no-store' };
     const sendJson = (status: number, body: unknown, headers: Record<string, string> = {}): void => {
       const text = JSON.stringify(body);
@@ -164,12 +178,21 @@ export class GrafanaStandIn {
       res.writeHead(status, { ...base, 'content-type': 'text/html; charset=UTF-8' });
       res.end(html);
     };
-    const page = (title: string, body: string): string =>
-      `<!DOCTYPE html><html><head><meta charset="utf-8"><title>${escapeHtml(title)} - Grafana</title><base href="${escapeHtml(cfg.subPath)}/"></head><body>${body}</body></html>\n`;
-
     if (rel === '/api/health') return sendJson(200, { commit: 'sim', database: 'ok', version: '10.4.1' });
+    if (rel === `/${APP_SCRIPT_PATH}`) {
+      res.writeHead(200, { ...base, 'content-type': 'application/javascript', 'cache-control': 'public, max-age=31536000' });
+      res.end(APP_SCRIPT);
+      return;
+    }
+    if (rel.startsWith('/public/')) return sendHtml(404, '<!DOCTYPE html><html><body>404 page not found</body></html>\n');
     if (rel === '/login' && req.method === 'GET') {
-      return sendHtml(200, page('Login', `<h1>Welcome to Grafana</h1><form method="post" action="${escapeHtml(cfg.subPath)}/login"><input name="user"><input name="password" type="password"><button>Log in</button></form>`));
+      // Signed in already: Grafana sends the user home instead of showing the form.
+      if (this.sessionUser(req)) {
+        res.writeHead(302, { ...base, location: `${cfg.subPath}/` });
+        res.end();
+        return;
+      }
+      return sendHtml(200, indexPage(cfg, undefined));
     }
     if (rel === '/login' && req.method === 'POST') {
       const body = await readText(req);
@@ -196,6 +219,18 @@ export class GrafanaStandIn {
       res.end();
       return;
     }
+    // Grafana's own password changes; the new password is kept in its database. An admin's reset of a user's
+    // password also signs that user out everywhere (Grafana revokes the user's session tokens).
+    const adminReset = /^\/api\/admin\/users\/1\/password$/.test(rel) && req.method === 'PUT';
+    if ((rel === '/api/user/password' && req.method === 'PUT') || adminReset) {
+      const body = record(JSON.parse((await readText(req)) || '{}'));
+      const next = adminReset ? body.password : body.newPassword;
+      if (!adminReset && body.oldPassword !== cfg.password) return sendJson(401, { message: 'Invalid old password' });
+      if (typeof next !== 'string' || next.length < 4) return sendJson(400, { message: 'New password is too short' });
+      this.changedPassword = next;
+      if (adminReset) for (const [token, owner] of this.sessions) if (owner === cfg.user) this.sessions.delete(token);
+      return sendJson(200, { message: adminReset ? 'User password updated' : 'User password changed' });
+    }
     if (rel === '/api/user') return sendJson(200, { id: 1, login: user, name: user, email: `${user}@localhost`, isGrafanaAdmin: true, orgId: 1 });
     if (rel === '/api/folders') return sendJson(200, FOLDERS.map((f) => ({ id: f.id, uid: f.uid, title: f.title, url: `${cfg.subPath}/dashboards/f/${f.uid}/${slugify(f.title)}` })));
     if (rel === '/api/search') return sendJson(200, this.search(url.searchParams, cfg.subPath));
@@ -209,20 +244,21 @@ export class GrafanaStandIn {
       });
     }
     if (rel.startsWith('/api/')) return sendJson(404, { message: 'Not found' });
-    const dash = /^\/d\/([^/]+)(?:\/([^/]*))?$/.exec(rel);
-    if (dash) {
-      const d = this.dashboards.find((x) => x.uid === decodeURIComponent(dash[1] ?? ''));
-      if (!d) return sendHtml(404, page('Not found', '<h1>Dashboard not found</h1>'));
-      const vars = [...url.searchParams.entries()].filter(([k]) => k.startsWith('var-'));
-      const rows = vars.map(([k, v]) => `<li data-var="${escapeHtml(k.slice(4))}">${escapeHtml(k)}=${escapeHtml(v)}</li>`).join('');
-      const range = `<p id="time">from=${escapeHtml(url.searchParams.get('from') ?? 'now-6h')} to=${escapeHtml(url.searchParams.get('to') ?? 'now')}</p>`;
-      return sendHtml(200, page(d.title, `<h1 id="dashboard-title" data-uid="${escapeHtml(d.uid)}">${escapeHtml(d.title)}</h1><p>Folder: ${escapeHtml(d.folder.title)}</p><ul id="variables">${rows}</ul>${range}`));
+    // Grafana's middleware moves legacy panel links (?panelId=2&fullscreen[&edit]) to viewPanel/editPanel with a
+    // 301 to an absolute path under the sub-path (RedirectFromLegacyPanelEditURL).
+    const panelId = url.searchParams.get('panelId');
+    if (rel.startsWith('/d/') && panelId !== null && url.searchParams.has('fullscreen')) {
+      const params = new URLSearchParams(url.searchParams);
+      const edit = params.has('edit');
+      for (const name of ['panelId', 'fullscreen', 'edit']) params.delete(name);
+      params.set(edit ? 'editPanel' : 'viewPanel', panelId);
+      res.writeHead(301, { ...base, location: `${cfg.subPath}${rel}?${params.toString()}` });
+      res.end();
+      return;
     }
-    if (rel === '/' || rel === '/dashboards') {
-      const list = this.dashboards.map((d) => `<li><a href="${escapeHtml(cfg.subPath)}/d/${escapeHtml(d.uid)}/${escapeHtml(d.slug)}">${escapeHtml(d.title)}</a> (${escapeHtml(d.folder.title)})</li>`).join('');
-      return sendHtml(200, page('Home', `<h1>Dashboards</h1><p>Signed in as ${escapeHtml(user)}</p><ul>${list}</ul>`));
-    }
-    return sendHtml(404, page('Not found', '<h1>Page not found</h1>'));
+    // Every UI route is the same index page; the frontend renders it (a route it does not know: 404 status).
+    const known = rel === '/' || rel === '/dashboards' || rel.startsWith('/dashboards/') || /^\/d\/[^/]+(\/[^/]*)?$/.test(rel) || rel === '/explore' || rel === '/profile';
+    return sendHtml(known ? 200 : 404, indexPage(cfg, user));
   }
 
   private search(params: URLSearchParams, subPath: string): unknown[] {
@@ -300,6 +336,72 @@ export class GrafanaStandIn {
       }
     });
   }
+}
+
+interface GrafanaSettings {
+  subPath: string;
+  /** root_url as Grafana expands it, with a trailing slash. */
+  appUrl: string;
+  user: string;
+  password: string;
+}
+
+/** `<`, `>` and `&` as JSON escapes, so boot data cannot close its script element (as Go's html/template does). */
+function scriptJson(value: unknown): string {
+  return JSON.stringify(value).replace(/[<>&]/g, (c) => `\\u${c.charCodeAt(0).toString(16).padStart(4, '0')}`);
+}
+
+/**
+ * Grafana's index page (public/views/index.html in Grafana 10/11): `<base href="[[.AppSubUrl]]/" />`, the boot
+ * data with appSubUrl and appUrl, a preloader that says the application files failed to load until the bundle
+ * replaces it, and the bundle by a relative src that resolves through the base href.
+ */
+function indexPage(cfg: GrafanaSettings, user: string | undefined): string {
+  const bootUser = user
+    ? { isSignedIn: true, id: 1, login: user, email: `${user}@localhost`, name: user, lightTheme: false, orgId: 1, orgName: 'Main Org.', orgRole: 'Admin', isGrafanaAdmin: true, theme: 'dark', timezone: 'browser' }
+    : { isSignedIn: false, id: 0, login: '', orgId: 1, lightTheme: false, theme: 'dark' };
+  const settings = {
+    appSubUrl: cfg.subPath,
+    appUrl: cfg.appUrl,
+    appTitle: 'Grafana',
+    allowOrgCreate: false,
+    authProxyEnabled: false,
+    buildInfo: { version: '10.4.1', commit: 'sim', edition: 'Open Source', env: 'production' },
+    defaultDatasource: 'DeepFlow',
+    disableLoginForm: false,
+    featureToggles: {},
+    liveEnabled: true,
+    theme2: { type: 'dark' },
+  };
+  return `<!DOCTYPE html>
+<html lang="en">
+  <head>
+    <meta charset="utf-8" />
+    <meta http-equiv="X-UA-Compatible" content="IE=edge,chrome=1" />
+    <meta name="viewport" content="width=device-width" />
+    <meta name="theme-color" content="#000" />
+    <title>Grafana</title>
+    <base href="${escapeHtml(cfg.subPath)}/" />
+    <link rel="icon" type="image/png" href="public/img/fav32.png" />
+  </head>
+  <body class="theme-dark app-grafana">
+    <div class="preloader">
+      <div class="preloader__text">If you're seeing this Grafana has failed to load its application files</div>
+    </div>
+    <div id="reactRoot"></div>
+    <script>
+      window.grafanaBootData = {
+        user: ${scriptJson(bootUser)},
+        settings: ${scriptJson(settings)},
+        navTree: ${scriptJson([{ id: 'home', text: 'Home', url: `${cfg.subPath}/` }, { id: 'dashboards/browse', text: 'Dashboards', url: `${cfg.subPath}/dashboards` }])},
+        themePaths: { light: 'public/build/grafana.light.css', dark: 'public/build/grafana.dark.css' },
+        assets: { jsFiles: [${scriptJson(APP_SCRIPT_PATH)}] },
+      };
+    </script>
+    <script src="${APP_SCRIPT_PATH}" type="text/javascript"></script>
+  </body>
+</html>
+`;
 }
 
 function readText(req: IncomingMessage): Promise<string> {

@@ -1,11 +1,14 @@
 #!/usr/bin/env node
 /* eslint-disable no-console -- a command-line tool: printing is its output */
-// The simulator's stand-in for ACP's `violet` packaging CLI. The platform serves this file with its own CA
-// certificate pasted in (below), so pushes verify TLS against the simulated platform and nothing else.
+// The simulator's stand-in for ACP's `violet` packaging CLI, behaving as the guide shows the real one does on the
+// wire: it does NOT verify the platform's certificate (the guide pushes to a self-signed platform without a flag),
+// and, like Go's net/http, it sends HTTPS through HTTPS_PROXY (or https_proxy) with CONNECT, user info in the proxy
+// URL becoming Proxy-Authorization, and NO_PROXY honoured. One deliberate difference: Go skips the proxy for
+// localhost and loopback IPs, but the simulated platform lives on 127.0.0.1, so this stand-in uses the proxy there
+// too (the extension logs that a real violet would not).
 // Plain JavaScript with no dependencies and only dynamic imports: the served file has no extension, so Node runs
 // it as CommonJS, while this source file stays a valid ES module for the linter.
 
-const PLATFORM_CA_PEM = '__SIM_PLATFORM_CA_PEM__';
 const VERSION = 'v3.0.0';
 
 function log(level, message) {
@@ -62,25 +65,63 @@ function credentials(flags) {
   return { header: `Basic ${Buffer.from(`${user}:${password}`).toString('base64')}`, user };
 }
 
+function proxyFor(url) {
+  const proxy = process.env.HTTPS_PROXY || process.env.https_proxy || '';
+  if (!proxy) return undefined;
+  const noProxy = (process.env.NO_PROXY || process.env.no_proxy || '').split(',').map((h) => h.trim().toLowerCase()).filter((h) => h !== '');
+  const host = url.hostname.toLowerCase();
+  if (noProxy.some((h) => h === '*' || host === h.replace(/^\./, '') || host.endsWith(h.startsWith('.') ? h : `.${h}`))) return undefined;
+  return new URL(proxy.includes('://') ? proxy : `http://${proxy}`);
+}
+
+/** A TCP tunnel through the proxy, as Go's Transport opens it: CONNECT host:port, 200 or an error naming the status. */
+async function tunnel(proxy, url) {
+  const http = await import('node:http');
+  const authority = `${url.hostname}:${url.port || '443'}`;
+  const headers = { host: authority };
+  if (proxy.username) headers['proxy-authorization'] = `Basic ${Buffer.from(`${decodeURIComponent(proxy.username)}:${decodeURIComponent(proxy.password)}`).toString('base64')}`;
+  return new Promise((resolve, reject) => {
+    const req = http.request({ host: proxy.hostname, port: proxy.port || 80, method: 'CONNECT', path: authority, headers });
+    req.on('connect', (res, socket) => {
+      if (res.statusCode === 200) resolve(socket);
+      else {
+        socket.destroy();
+        reject(new Error(`proxyconnect: ${res.statusCode} ${res.statusMessage}`));
+      }
+    });
+    req.on('error', (err) => reject(new Error(`proxyconnect tcp: ${err.message}`)));
+    req.end();
+  });
+}
+
 async function request(url, method, auth, body) {
   const https = await import('node:https');
+  const tls = await import('node:tls');
+  const proxy = proxyFor(url);
+  const socket = proxy ? await tunnel(proxy, url) : undefined;
   return new Promise((resolve, reject) => {
     const req = https.request(
       url,
       {
         method,
-        ca: PLATFORM_CA_PEM,
+        // As the real violet: the platform's certificate is not verified.
+        rejectUnauthorized: false,
+        ...(socket ? { agent: false, createConnection: () => tls.connect({ socket, servername: url.hostname, rejectUnauthorized: false }) } : {}),
         headers: { authorization: auth, 'content-type': 'application/octet-stream', ...(body ? { 'content-length': body.length } : {}) },
         timeout: 30000,
       },
       (res) => {
         const chunks = [];
         res.on('data', (c) => chunks.push(c));
-        res.on('end', () => resolve({ status: res.statusCode ?? 0, text: Buffer.concat(chunks).toString('utf8') }));
+        res.on('end', () => {
+          // Go ends with the process; Node would wait for an open tunnel, so it is closed with the answer.
+          socket?.destroy();
+          resolve({ status: res.statusCode ?? 0, text: Buffer.concat(chunks).toString('utf8') });
+        });
       },
     );
     req.on('timeout', () => req.destroy(new Error('request timed out')));
-    req.on('error', reject);
+    req.on('error', (err) => reject(new Error(`${method} "${url.href}": ${err.message}`)));
     req.end(body);
   });
 }

@@ -1,0 +1,101 @@
+/**
+ * HTTP to the API server with limits, so a hostile or broken server cannot exhaust the extension host's memory:
+ * a response body larger than its cap is refused (at once when Content-Length announces it, else as soon as the
+ * bytes pass it), and a watch line longer than its cap ends the watch. Authentication and TLS stay client-node's:
+ * the request is the RequestContext that `KubeConfig.applySecurityAuthentication` prepared (headers and agent).
+ */
+import { request as httpRequest, type IncomingMessage } from 'node:http';
+import { request as httpsRequest } from 'node:https';
+import type { RequestContext } from '@kubernetes/client-node';
+import { ClusterError } from './errors';
+
+/** Largest response body read from the API server: a page of 500 large Node objects is a few MiB. */
+export const DEFAULT_MAX_RESPONSE_BYTES = 64 * 1024 * 1024;
+/** Largest watch event line: one object, however large it may legitimately grow (etcd's limit is 1.5 MiB). */
+export const DEFAULT_MAX_WATCH_LINE_BYTES = 16 * 1024 * 1024;
+
+function mebibytes(bytes: number): string {
+  return `${Math.round((bytes / 1024 / 1024) * 10) / 10} MiB`;
+}
+
+/** Sends the prepared request and resolves with the response once its headers arrived; the body is unread. */
+export function openResponse(context: RequestContext): Promise<IncomingMessage> {
+  const url = new URL(context.getUrl());
+  const send = url.protocol === 'http:' ? httpRequest : httpsRequest;
+  const raw = context.getBody();
+  const body = typeof raw === 'string' ? Buffer.from(raw, 'utf8') : undefined;
+  // An explicit length: Node frames a DELETE body neither by length nor by chunks on its own.
+  const headers = body ? { ...context.getHeaders(), 'Content-Length': String(body.length) } : context.getHeaders();
+  return new Promise<IncomingMessage>((resolve, reject) => {
+    const req = send(url, { method: context.getHttpMethod().toString(), headers, agent: context.getAgent(), signal: context.getSignal() }, resolve);
+    req.once('error', reject);
+    req.end(body);
+  });
+}
+
+function tooLarge(what: string, maxBytes: number, announced?: number): ClusterError {
+  const size = announced === undefined ? `larger than ${mebibytes(maxBytes)}` : `${mebibytes(announced)}, more than the ${mebibytes(maxBytes)} allowed`;
+  return new ClusterError('server', `The API server's answer to ${what} is ${size}; the extension stopped reading it.`, { reason: 'ResponseTooLarge' });
+}
+
+/** Reads the whole body as text, refusing more than `maxBytes`. */
+export function readBounded(res: IncomingMessage, maxBytes: number, what: string): Promise<string> {
+  const announced = Number(res.headers['content-length'] ?? NaN);
+  if (announced > maxBytes) {
+    res.destroy();
+    return Promise.reject(tooLarge(what, maxBytes, announced));
+  }
+  return new Promise<string>((resolve, reject) => {
+    const chunks: Buffer[] = [];
+    let size = 0;
+    res.on('data', (chunk: Buffer) => {
+      size += chunk.length;
+      if (size > maxBytes) {
+        res.destroy();
+        reject(tooLarge(what, maxBytes));
+        return;
+      }
+      chunks.push(chunk);
+    });
+    res.once('end', () => resolve(Buffer.concat(chunks).toString('utf8')));
+    res.once('error', reject);
+  });
+}
+
+/**
+ * Splits a streamed body into lines and hands each to `onLine`; a line longer than `maxLineBytes` ends the stream
+ * with a ClusterError instead of growing without bound. `onEnd` is called once, with the error if there was one.
+ */
+export function readLines(res: IncomingMessage, maxLineBytes: number, what: string, onLine: (line: string) => void, onEnd: (err: unknown) => void): void {
+  let pending: Buffer[] = [];
+  let pendingBytes = 0;
+  let ended = false;
+  const end = (err: unknown): void => {
+    if (ended) return;
+    ended = true;
+    onEnd(err);
+  };
+  res.on('data', (chunk: Buffer) => {
+    if (ended) return;
+    for (let start = 0; ; ) {
+      const newline = chunk.indexOf(10, start);
+      const piece = newline < 0 ? chunk.subarray(start) : chunk.subarray(start, newline);
+      pendingBytes += piece.length;
+      if (pendingBytes > maxLineBytes) {
+        res.destroy();
+        end(new ClusterError('server', `A watch event from ${what} is longer than ${mebibytes(maxLineBytes)}; the watch was stopped.`, { reason: 'ResponseTooLarge' }));
+        return;
+      }
+      pending.push(piece);
+      if (newline < 0) return;
+      const line = Buffer.concat(pending).toString('utf8');
+      pending = [];
+      pendingBytes = 0;
+      start = newline + 1;
+      if (line.trim() !== '') onLine(line);
+    }
+  });
+  res.once('end', () => end(undefined));
+  res.once('close', () => end(undefined));
+  res.once('error', (err) => end(err));
+}
