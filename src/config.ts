@@ -8,6 +8,8 @@ export interface DeepflowSettings {
   readonly context: string;
   readonly waitTimeoutMs: number;
   readonly requestTimeoutMs: number;
+  /** More kubeconfig contexts the Components view shows beside the current one (`deepflow.clusters`). */
+  readonly clusters: readonly string[];
   /** Defaults for the install's input boxes (`deepflow.install.*`); unset ones are absent. */
   readonly installDefaults: Partial<Record<InstallDefaultKey, string>>;
 }
@@ -34,6 +36,7 @@ export function readSettings(): DeepflowSettings {
     context: config.get<string>('context', '').trim(),
     waitTimeoutMs: Math.max(5, config.get<number>('timeouts.waitSeconds', 600)) * 1000,
     requestTimeoutMs: Math.max(1, config.get<number>('timeouts.requestSeconds', 30)) * 1000,
+    clusters: [...new Set(config.get<unknown[]>('clusters', []).filter((c): c is string => typeof c === 'string').map((c) => c.trim()).filter((c) => c !== ''))],
     installDefaults: Object.fromEntries(
       installDefaultKeys.flatMap((key) => {
         const value = config.get<string>(`install.${key}`, '').trim();

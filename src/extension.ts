@@ -1,5 +1,6 @@
 import * as vscode from 'vscode';
 import { createServices, type DeepflowApi } from './services';
+import { registerComponentCommands } from './commands/componentCommands';
 import { registerCommands } from './commands/registerCommands';
 import { registerTroubleshooting } from './commands/troubleshootCommands';
 import { registerComponentsView } from './views/registerComponentsView';
@@ -10,8 +11,9 @@ export function activate(context: vscode.ExtensionContext): DeepflowApi {
   const started = performance.now();
   const services = createServices(context);
   const grafana = registerGrafanaPanel(context, services);
-  registerComponentsView(context, services);
+  const tree = registerComponentsView(context, services);
   registerCommands(context, services, grafana);
+  registerComponentCommands(context, services, tree);
   registerTroubleshooting(context, services, grafana);
   services.log.info(`DeepFlow for ACP ${services.version} activated in ${(performance.now() - started).toFixed(1)} ms`);
   return services.api;

@@ -1,7 +1,7 @@
 import * as vscode from 'vscode';
-import type { DeepflowStatus, ObjectReader } from './acp/deepflowStatus';
-import { readDeepflowStatus } from './acp/deepflowStatus';
+import { deepflowInformers, deepflowStatusFromCache, type DeepflowStatus } from './acp/deepflowStatus';
 import { Redactor } from './acp/redact';
+import { ClusterCache, ClusterCaches } from './cluster/cache';
 import { ClusterConnection } from './cluster/connection';
 import { SettingsHub } from './config';
 import { GrafanaPlatforms } from './state/grafanaPlatforms';
@@ -13,7 +13,7 @@ import { DeepflowLog } from './log';
 /** What extension-host tests get back from activate(). */
 export interface DeepflowApi {
   readonly version: string;
-  /** The current snapshot the Components view shows, read afresh. */
+  /** The status the Components view shows for the current cluster, from the watch cache (no request once warm). */
   readStatus(): Promise<DeepflowStatus>;
 }
 
@@ -23,6 +23,8 @@ export interface Services {
   readonly log: DeepflowLog;
   readonly settings: SettingsHub;
   readonly cluster: ClusterConnection;
+  /** One watch cache per kubeconfig context, running while the view, the status bar or a status read holds it. */
+  readonly caches: ClusterCaches;
   /** Platform passwords and tokens, in SecretStorage only (and only when the user agreed). */
   readonly secrets: PlatformSecrets;
   /** Trust decisions for self-signed platforms, per origin (globalState); shared with the Grafana proxy later. */
@@ -33,7 +35,7 @@ export interface Services {
   readonly answers: AnswerMemory;
   /** Which platform serves each context's Grafana (globalState). */
   readonly grafanaPlatforms: GrafanaPlatforms;
-  /** Reads the DeepFlow status of the current cluster. */
+  /** Reads the DeepFlow status of the current cluster from its watch cache. */
   readStatus(): Promise<DeepflowStatus>;
   readonly api: DeepflowApi;
   /** Fires when a command changed the cluster, so views that show it read it again. Views subscribe; commands fire. */
@@ -49,12 +51,24 @@ export function createServices(context: vscode.ExtensionContext): Services {
   const { version } = context.extension.packageJSON as { version: string };
 
   const cluster = new ClusterConnection(() => settings.current, log);
-  const reader: ObjectReader = {
-    get: (apiVersion, kind, name, namespace) => cluster.currentClient().find({ apiVersion, kind, name, namespace }),
-    list: async (apiVersion, kind, namespace, labelSelector) =>
-      (await cluster.currentClient().list({ apiVersion, kind, namespace }, { labelSelector })).items,
+  const caches = new ClusterCaches((contextName) => new ClusterCache(cluster.clientFor(contextName), deepflowInformers, log));
+  context.subscriptions.push({ dispose: () => caches.clear() });
+  const readStatus = async (): Promise<DeepflowStatus> => {
+    const contextName = cluster.contextName();
+    if (!contextName) {
+      cluster.currentClient(); // throws the reason: no kubeconfig, or no context in it
+      throw new Error('The kubeconfig names no current context. Select one with "DeepFlow: Select Cluster Context".');
+    }
+    // An unknown context throws here, with the contexts the kubeconfig has.
+    cluster.clientFor(contextName);
+    const lease = caches.acquire(contextName);
+    try {
+      await lease.cache.whenReady();
+      return deepflowStatusFromCache(lease.cache);
+    } finally {
+      lease.release();
+    }
   };
-  const readStatus = (): Promise<DeepflowStatus> => readDeepflowStatus(reader);
   const secrets = new PlatformSecrets(context.secrets, redactor);
   const trustStore = new MementoTrustStore(context.globalState);
   const pushLedger = new MementoPushLedger(context.globalState);
@@ -62,5 +76,5 @@ export function createServices(context: vscode.ExtensionContext): Services {
   const grafanaPlatforms = new GrafanaPlatforms(context.globalState);
   const clusterChanged = new vscode.EventEmitter<void>();
   context.subscriptions.push(clusterChanged);
-  return { version, log, settings, cluster, secrets, trustStore, pushLedger, answers, grafanaPlatforms, readStatus, clusterChanged, api: { version, readStatus } };
+  return { version, log, settings, cluster, caches, secrets, trustStore, pushLedger, answers, grafanaPlatforms, readStatus, clusterChanged, api: { version, readStatus } };
 }

@@ -1,4 +1,5 @@
-import { conditionsOf, numberField, recordField, stringField, type KubeObject } from './kubeObject';
+import { conditionsOf, numberField, recordField, stringField, type Condition, type KubeObject } from './kubeObject';
+import { comparePods, type PodSummary } from './pods';
 
 /** Where DeepFlow and its ACP prerequisites live. */
 export const deepflowNamespace = 'cpaas-system';
@@ -53,27 +54,38 @@ export interface ComponentState extends State {
   readonly spec: ComponentSpec;
   readonly ready: number;
   readonly desired: number;
+  /** The workload's status conditions, for the tooltip. */
+  readonly conditions?: readonly Condition[];
+  /** Pods that are not ready, failing ones first (for the agent: only those not Running). */
+  readonly problemPods?: readonly PodSummary[];
 }
 
 /**
  * Readiness of one chart workload from its status alone, without listing pods: at 5,000 nodes the agent's
  * DaemonSet status holds the counts, and listing its pods would cost seconds (SIMULATOR-FACTS.md).
  */
-export function componentState(spec: ComponentSpec, workload: KubeObject | undefined): ComponentState {
+export function componentState(spec: ComponentSpec, workload: KubeObject | undefined, pods: readonly PodSummary[] = []): ComponentState {
   if (!workload) return { spec, readiness: 'missing', detail: 'not installed', ready: 0, desired: 0 };
   const status = recordField(workload.status);
   const desired =
     spec.kind === 'DaemonSet' ? numberField(status, 'desiredNumberScheduled') : numberField(recordField(workload.spec), 'replicas');
   const ready = spec.kind === 'DaemonSet' ? numberField(status, 'numberReady') : numberField(status, 'readyReplicas');
+  const conditions = conditionsOf(workload);
+  const problemPods = pods.filter((p) => !p.ready).sort(comparePods);
+  const base = { spec, ready, desired, conditions, problemPods };
   const counts = `${ready}/${desired} ready`;
-  const stalled = conditionsOf(workload).find((c) => c.type === 'Progressing' && c.reason === 'ProgressDeadlineExceeded');
-  if (stalled) return { spec, readiness: 'failing', detail: `${counts}: progress deadline exceeded`, ready, desired };
-  if (desired > 0 && ready >= desired) return { spec, readiness: 'ready', detail: counts, ready, desired };
-  return { spec, readiness: 'progressing', detail: counts, ready, desired };
+  const failingPod = problemPods.find((p) => p.failing);
+  if (failingPod) return { ...base, readiness: 'failing', detail: `${counts}: ${failingPod.waitingReason ?? failingPod.phase}` };
+  const stalled = conditions.find((c) => c.type === 'Progressing' && c.reason === 'ProgressDeadlineExceeded');
+  if (stalled) return { ...base, readiness: 'failing', detail: `${counts}: progress deadline exceeded` };
+  if (desired > 0 && ready >= desired) return { ...base, readiness: 'ready', detail: counts };
+  return { ...base, readiness: 'progressing', detail: counts };
 }
 
 export interface PrerequisiteState extends State {
   readonly spec: PrerequisiteSpec;
+  /** More for the tooltip: the Application's status message, the Ingress URL path. */
+  readonly note?: string;
 }
 
 /** Readiness rules from ACP-FACTS.md: ars Health=True, the Application's spec.assemblyPhase, the rest by existence. */
@@ -90,11 +102,26 @@ export function prerequisiteState(spec: PrerequisiteSpec, obj: KubeObject | unde
     case 'application': {
       const phase = stringField(recordField(obj.spec), 'assemblyPhase');
       if (phase === 'Succeeded') return { spec, readiness: 'ready', detail: 'Succeeded' };
-      if (phase === 'Failed') return { spec, readiness: 'failing', detail: 'Failed' };
+      if (phase === 'Failed') return { spec, readiness: 'failing', detail: 'Failed', note: stringField(recordField(obj.status), 'message') };
       return { spec, readiness: 'progressing', detail: phase ?? 'Pending' };
     }
+    case 'ingress': {
+      const path = ingressPath(obj);
+      return { spec, readiness: 'ready', detail: path ? `present: ${path}` : 'present', note: path ? `Grafana is served under ${path} on the platform's address.` : undefined };
+    }
     case 'storageClass':
-    case 'ingress':
       return { spec, readiness: 'ready', detail: 'present' };
   }
+}
+
+/** The first rule's path without its nginx regex tail: "/clusters/c1/deepflow($|/)(.*)" → "/clusters/c1/deepflow/". */
+export function ingressPath(ingress: KubeObject): string | undefined {
+  const rules = recordField(ingress.spec)?.rules;
+  const rule = Array.isArray(rules) ? recordField(rules[0]) : undefined;
+  const paths = recordField(rule?.http)?.paths;
+  const raw = stringField(Array.isArray(paths) ? recordField(paths[0]) : undefined, 'path');
+  if (!raw) return undefined;
+  const host = stringField(rule, 'host');
+  const path = raw.replace(/\(\$\|\/\)\(\.\*\)$/, '/');
+  return host ? `https://${host}${path}` : path;
 }

@@ -5,7 +5,7 @@
  * our own JSON in both directions, because client-node's typed (de)serialiser drops fields it does not know and
  * turns timestamps into Dates; custom resources (Application, AppRelease, ClusterPluginInstance) must round-trip.
  */
-import { ApiException, HttpMethod, KubeConfig, PatchStrategy, RequestContext } from '@kubernetes/client-node';
+import { ApiException, HttpMethod, KubeConfig, Log, PatchStrategy, RequestContext } from '@kubernetes/client-node';
 import type { IncomingMessage } from 'node:http';
 import { DEFAULT_MAX_RESPONSE_BYTES, DEFAULT_MAX_WATCH_LINE_BYTES, openResponse, readBounded, readLines } from './boundedHttp';
 import { ClusterError, toClusterError, type KubernetesStatus, type RequestDescription, parseStatus } from './errors';
@@ -321,6 +321,43 @@ export class ClusterClient {
         controller.abort();
       },
     };
+  }
+
+  /**
+   * Streams a container's log (`follow` keeps it open): each chunk of text goes to `onText`, `onEnd` runs once when
+   * the stream ends or fails. Resolves once the server accepted the request; stop() ends it.
+   */
+  async streamLog(
+    pod: { name: string; namespace: string },
+    container: string,
+    options: { follow: boolean; tailLines?: number },
+    onText: (text: string) => void,
+    onEnd: (err: ClusterError | undefined) => void,
+  ): Promise<WatchHandle> {
+    const description: RequestDescription = { verb: 'get', resource: 'pods/log', kind: 'Pod', name: pod.name, namespace: pod.namespace, server: this.server };
+    const { PassThrough } = await import('node:stream');
+    const sink = new PassThrough();
+    let ended = false;
+    const end = (err: unknown): void => {
+      if (ended) return;
+      ended = true;
+      onEnd(err === undefined ? undefined : toClusterError(err, description));
+    };
+    sink.on('data', (chunk: Buffer) => onText(chunk.toString('utf8')));
+    sink.on('end', () => end(undefined));
+    sink.on('error', end);
+    try {
+      const controller = await new Log(this.kubeConfig).log(pod.namespace, pod.name, container, sink, { follow: options.follow, tailLines: options.tailLines });
+      return {
+        stop: () => {
+          ended = true;
+          controller.abort();
+        },
+      };
+    } catch (err) {
+      end(err);
+      throw toClusterError(err, description);
+    }
   }
 
   private describe(verb: string, ref: CollectionRef & { name?: string }): RequestDescription {

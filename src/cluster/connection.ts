@@ -75,6 +75,13 @@ export class ClusterConnection {
     return server ? `${name} (${server})` : name;
   }
 
+  /** A new client for any context of the kubeconfig (the view shows more than one). Throws KubeconfigError. */
+  clientFor(contextName: string): ClusterClient {
+    const kubeconfig = this.kubeconfig();
+    if (!kubeconfig) throw this.loadError ?? new Error('No kubeconfig found.');
+    return ClusterClient.forContext(kubeconfig, contextName, { requestTimeoutMs: this.settings().requestTimeoutMs, logger: this.logger });
+  }
+
   /** The client for the context in use. Throws KubeconfigError with a clear message when there is none. */
   currentClient(): ClusterClient {
     if (this.client) return this.client;

@@ -5,3 +5,4 @@ export * from './kubeconfig';
 export * from './client';
 export * from './rollout';
 export * from './waits';
+export * from './cache';

@@ -2,15 +2,12 @@ import * as vscode from 'vscode';
 import type { GrafanaAccess } from '../grafana/contract';
 import type { Services } from '../services';
 import { guarded } from './runCommand';
-import {
-  deepflowCommand,
-  downloadVioletCommand,
-  installAllCommand,
-  nfsPluginCommand,
-  pushArtifactsCommand,
-  storageClassCommand,
-  uninstallCommand,
-} from './install/installCommands';
+
+/**
+ * The install engine, violet, execa and the prompts load on first use: the first paint (the view and the status bar)
+ * needs none of them. esbuild keeps the module in the bundle but runs its top level only at this import.
+ */
+const installCommands = (): Promise<typeof import('./install/installCommands')> => import('./install/installCommands');
 
 type Handler = (...args: unknown[]) => unknown;
 
@@ -18,15 +15,18 @@ type Handler = (...args: unknown[]) => unknown;
 export function registerCommands(context: vscode.ExtensionContext, services: Services, grafana: GrafanaAccess): void {
   const handlers: Record<string, Handler> = {
     'deepflow.cluster.selectContext': () => selectContext(services),
-    'deepflow.components.refresh': () => services.clusterChanged.fire(),
+    'deepflow.components.refresh': () => {
+      services.caches.restart();
+      services.clusterChanged.fire();
+    },
     'deepflow.log.show': () => services.log.show(),
-    'deepflow.install.downloadViolet': () => downloadVioletCommand(services, context),
-    'deepflow.install.pushArtifacts': () => pushArtifactsCommand(services, context),
-    'deepflow.install.nfsPlugin': () => nfsPluginCommand(services, context),
-    'deepflow.install.storageClass': () => storageClassCommand(services, context),
-    'deepflow.install.deepflow': () => deepflowCommand(services, context),
-    'deepflow.install.all': () => installAllCommand(services, context),
-    'deepflow.uninstall': () => uninstallCommand(services),
+    'deepflow.install.downloadViolet': async () => (await installCommands()).downloadVioletCommand(services, context),
+    'deepflow.install.pushArtifacts': async () => (await installCommands()).pushArtifactsCommand(services, context),
+    'deepflow.install.nfsPlugin': async () => (await installCommands()).nfsPluginCommand(services, context),
+    'deepflow.install.storageClass': async () => (await installCommands()).storageClassCommand(services, context),
+    'deepflow.install.deepflow': async () => (await installCommands()).deepflowCommand(services, context),
+    'deepflow.install.all': async () => (await installCommands()).installAllCommand(services, context),
+    'deepflow.uninstall': async () => (await installCommands()).uninstallCommand(services),
     // From a tree node or a menu the argument is the node, not a path: only a string is a Grafana path.
     'deepflow.grafana.open': (path?: unknown) => grafana.open(typeof path === 'string' ? path : undefined),
   };

@@ -1,28 +1,60 @@
 import * as vscode from 'vscode';
+import { agentPodPage, cachedPods, deepflowStatusFromCache } from '../acp/deepflowStatus';
 import type { Services } from '../services';
-import { ComponentsTreeProvider } from './componentsTree';
+import { ComponentsTreeProvider, type ClusterTarget } from './componentsTree';
+import { registerStatusBar } from './statusBar';
 
-/** The DeepFlow components view; it redraws when the settings point it at another cluster. */
-export function registerComponentsView(context: vscode.ExtensionContext, services: Services): void {
+export const componentsViewId = 'deepflow.views.components';
+
+/** The clusters the view shows: the current context first, then the `deepflow.clusters` setting's. */
+export function clusterTargets(services: Services): ClusterTarget[] | undefined {
+  const kubeconfig = services.cluster.kubeconfig();
+  if (!kubeconfig) return undefined;
+  const current = services.cluster.contextName();
+  const names = [...new Set([...(current ? [current] : []), ...services.settings.current.clusters])];
+  return names.map((context) => ({ context, server: kubeconfig.context(context)?.server, current: context === current }));
+}
+
+/**
+ * The DeepFlow Components view, live from the watch caches: they run while the view is visible (and while the
+ * status bar needs the current cluster), and the view redraws itself from their events.
+ */
+export function registerComponentsView(context: vscode.ExtensionContext, services: Services): ComponentsTreeProvider {
   const tree = new ComponentsTreeProvider({
-    describeTarget: () => services.cluster.describeTarget(),
-    readStatus: () => services.readStatus(),
+    targets: () => clusterTargets(services),
+    acquire: (contextName) => {
+      services.cluster.clientFor(contextName); // an unknown context throws here, naming the ones the kubeconfig has
+      return services.caches.acquire(contextName);
+    },
+    status: (lease) => deepflowStatusFromCache(lease.cache),
+    cachedPods: (lease, component) => cachedPods(lease.cache, component),
+    agentPodPage: (lease, continueToken, signal) => agentPodPage(lease.cache.client, continueToken, signal),
   });
-  const view = vscode.window.createTreeView('deepflow.views.components', { treeDataProvider: tree, showCollapseAll: false });
+  const view = vscode.window.createTreeView(componentsViewId, { treeDataProvider: tree, showCollapseAll: true });
+  const updateDescription = (): void => {
+    view.description = services.cluster.contextName();
+  };
+  const follow = (): void => (view.visible ? tree.activate() : tree.deactivate());
   context.subscriptions.push(
     tree,
     view,
-    services.clusterChanged.event(() => tree.refresh()),
+    view.onDidChangeVisibility(follow),
+    tree.onDidChangeState(() => void setContextKey('deepflow:nothingInstalled', tree.nothingInstalled())),
     services.settings.onDidChange(() => {
       services.cluster.reset();
-      void updateNoKubeconfigContext(services);
-      tree.refresh();
+      services.caches.clear();
+      updateDescription();
+      void setContextKey('deepflow:noKubeconfig', services.cluster.describeTarget() === undefined);
+      tree.rebuild();
     }),
   );
-  void updateNoKubeconfigContext(services);
+  updateDescription();
+  void setContextKey('deepflow:noKubeconfig', services.cluster.describeTarget() === undefined);
+  follow();
+  registerStatusBar(context, services);
+  return tree;
 }
 
-/** Drives the welcome view: shown only while no kubeconfig can be found. */
-async function updateNoKubeconfigContext(services: Services): Promise<void> {
-  await vscode.commands.executeCommand('setContext', 'deepflow:noKubeconfig', services.cluster.describeTarget() === undefined);
+async function setContextKey(key: string, value: boolean): Promise<void> {
+  await vscode.commands.executeCommand('setContext', key, value);
 }

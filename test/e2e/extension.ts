@@ -31,6 +31,7 @@ interface Manifest {
     commands: ContributedCommand[];
     viewsContainers: { activitybar: { id: string; title: string }[] };
     views: Record<string, { id: string; name: string }[]>;
+    menus?: Record<string, { command: string; when?: string }[]>;
   };
 }
 

@@ -41,14 +41,22 @@ suite('components view data', () => {
       ['missing', 'missing', 'missing', 'missing', 'missing', 'missing'],
     );
 
+    // The status comes from the watch cache: the change arrives through the watch a moment after kubectl returns.
+    const eventually = async (expected: string): Promise<void> => {
+      const deadline = Date.now() + 2_000;
+      while (readinessOf(await deepflow.readStatus()) !== expected) {
+        assert.ok(Date.now() < deadline, `the storage class is not ${expected} 2 s after kubectl`);
+        await new Promise((r) => setTimeout(r, 20));
+      }
+    };
     kubectl(['apply', '-f', '-'], JSON.stringify(storageClass));
     try {
-      assert.equal(readinessOf(await deepflow.readStatus()), 'ready');
+      await eventually('ready');
       await vscode.commands.executeCommand('deepflow.components.refresh');
     } finally {
       kubectl(['delete', 'storageclass', 'nfs']);
     }
-    assert.equal(readinessOf(await deepflow.readStatus()), 'missing');
+    await eventually('missing');
   });
 
   test('a context that the kubeconfig lacks gives a message naming the contexts it has', async () => {

@@ -12,7 +12,7 @@ import type { AddressInfo, Socket } from 'node:net';
 import { parse as parseYaml } from 'yaml';
 import type { ApiServer, ApiServerOptions, KubeObject, ObjectStore, ResourceType, ServiceProxyHandler, TokenGrant } from './contract';
 import { authenticate, authorize, isAllowed, type Attributes } from './api/auth';
-import { ApiError, readBody, sendError, sendJson } from './api/http';
+import { ApiError, parseBoolParam, readBody, sendError, sendJson } from './api/http';
 import { ApplyConflictError, recordUpdate, serverSideApply } from './api/managedFields';
 import { decodeSelfSubjectAccessReview, isKubernetesProtobuf } from './api/protobuf';
 import { WatchHub } from './api/watch';
@@ -292,7 +292,7 @@ class SimApiServer implements ApiServer {
     const watch = ctx.url.searchParams.get('watch');
     switch (method) {
       case 'GET':
-        if (watch === 'true' || watch === '1') return 'watch';
+        if (parseBoolParam(watch)) return 'watch';
         return target.name === undefined ? 'list' : 'get';
       case 'POST':
         return 'create';
@@ -325,6 +325,7 @@ class SimApiServer implements ApiServer {
       throw new ApiError(405, `the server does not allow this method on the requested resource`, 'MethodNotAllowed');
     }
     if (proxied) return this.serveProxy(ctx, target);
+    if (type.kind === 'Pod' && type.group === '' && target.subresource === 'log' && verb === 'get') return this.podLog(ctx, target);
     if (target.subresource && target.subresource !== 'status' && !(target.subresource === 'scale' && SCALABLE_KINDS.has(type.kind))) {
       throw new ApiError(404, 'the server could not find the requested resource', 'NotFound');
     }
@@ -401,11 +402,47 @@ class SimApiServer implements ApiServer {
       namespace: type.namespaced ? target.namespace : undefined,
       selector: this.selector(ctx),
       resourceVersion: ctx.url.searchParams.get('resourceVersion') ?? '',
-      allowBookmarks: ctx.url.searchParams.get('allowWatchBookmarks') === 'true',
-      sendInitialEvents: ctx.url.searchParams.get('sendInitialEvents') === 'true',
+      allowBookmarks: parseBoolParam(ctx.url.searchParams.get('allowWatchBookmarks')),
+      sendInitialEvents: parseBoolParam(ctx.url.searchParams.get('sendInitialEvents')),
       timeoutSeconds: Number(ctx.url.searchParams.get('timeoutSeconds') ?? '0'),
       render: table ? (obj) => buildTable(type.kind, [obj], { resourceVersion: obj.metadata.resourceVersion ?? '' }, includeObject, BUILTIN_GROUPS.has(type.group)) : undefined,
     });
+  }
+
+  /**
+   * The kubelet's container log through the API server: plain text, one line per event of the container's life, and
+   * with follow=true a heartbeat line every second until the client hangs up or the pod goes away.
+   */
+  private podLog(ctx: RequestContext, target: Target): void {
+    const pod = this.existing(target);
+    const spec = (pod.spec ?? {}) as { containers?: { name?: string }[]; nodeName?: string };
+    const status = (pod.status ?? {}) as { phase?: string; containerStatuses?: unknown[] };
+    const containers = spec.containers ?? [];
+    const container = ctx.url.searchParams.get('container') ?? containers[0]?.name ?? 'main';
+    if (!containers.some((c) => c.name === container) && containers.length > 0) {
+      throw new ApiError(400, `container ${container} is not valid for pod ${pod.metadata.name ?? ''}`, 'BadRequest');
+    }
+    const line = (text: string): string => `${new Date().toISOString()} ${text}\n`;
+    const phase = status.phase ?? 'Pending';
+    const waiting = JSON.stringify(status.containerStatuses ?? []).match(/"reason":"(\w+)"/)?.[1];
+    ctx.res.writeHead(200, { 'Content-Type': 'text/plain', 'Transfer-Encoding': 'chunked' });
+    ctx.res.write(line(`${container}: starting (pod ${pod.metadata.name ?? ''} on ${spec.nodeName ?? 'no node'})`));
+    ctx.res.write(line(waiting === 'CrashLoopBackOff' ? `${container}: fatal: cannot open data directory, exiting with code 1` : `${container}: ${phase === 'Running' ? 'ready to serve' : 'initialising'}`));
+    if (!parseBoolParam(ctx.url.searchParams.get('follow'))) {
+      ctx.res.end();
+      return;
+    }
+    let beat = 0;
+    const timer = setInterval(() => {
+      if (!this.store.get('v1', 'Pod', pod.metadata.namespace, pod.metadata.name ?? '')) {
+        clearInterval(timer);
+        ctx.res.end();
+        return;
+      }
+      ctx.res.write(line(`${container}: heartbeat ${++beat}`));
+    }, 1000);
+    timer.unref();
+    ctx.res.on('close', () => clearInterval(timer));
   }
 
   private existing(target: Target): KubeObject {
@@ -628,7 +665,7 @@ class SimApiServer implements ApiServer {
     if (applied.metadata.name && applied.metadata.name !== name) throw new ApiError(400, `the name of the object (${applied.metadata.name}) does not match the name on the URL (${name})`);
     applied.metadata.name = name;
     this.checkIdentity(applied, target);
-    const force = ctx.url.searchParams.get('force') === 'true';
+    const force = parseBoolParam(ctx.url.searchParams.get('force'));
     const options = { manager, force, apiVersion: apiVersionOf(type), subresource: target.subresource === 'status' ? 'status' : undefined };
     const current = this.store.peek(apiVersionOf(type), type.kind, type.namespaced ? target.namespace : undefined, name);
     try {

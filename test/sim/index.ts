@@ -3,7 +3,7 @@
  * controllers, the platform (violet, Grafana behind the ingress path, the querier via the service proxy) and the
  * admin endpoint. `startSimulator()` is what tests and `npm start` / `npm run sim` use.
  */
-import { randomBytes } from 'node:crypto';
+import { createHash, randomBytes } from 'node:crypto';
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { dirname } from 'node:path';
 import { stringify } from 'yaml';
@@ -46,6 +46,16 @@ export const MODERN_KERNEL = '5.15.0-91-generic';
 export const OLD_KERNEL = '3.10.0-1160.el7.x86_64';
 const MAX_NODES = 5000;
 
+/** 32 hex digits derived from a seed: stable IDs for the same node across runs, as a machine keeps its own. */
+function hexId(seed: string): string {
+  return createHash('sha256').update(seed).digest('hex').slice(0, 32);
+}
+
+function uuidOf(seed: string): string {
+  const h = hexId(seed);
+  return `${h.slice(0, 8)}-${h.slice(8, 12)}-4${h.slice(13, 16)}-a${h.slice(17, 20)}-${h.slice(20, 32)}`;
+}
+
 function nodeObject(index: number, oldKernel: boolean): KubeObject {
   const name = `node-${index}`;
   const ip = `10.0.${Math.floor((index - 1) / 250)}.${((index - 1) % 250) + 2}`;
@@ -75,7 +85,11 @@ function nodeObject(index: number, oldKernel: boolean): KubeObject {
         { type: 'InternalIP', address: ip },
         { type: 'Hostname', address: name },
       ],
+      // Every field a real kubelet reports: strict generated clients refuse a NodeSystemInfo without them.
       nodeInfo: {
+        machineID: hexId(`machine-${index}`),
+        systemUUID: uuidOf(`system-${index}`),
+        bootID: uuidOf(`boot-${index}`),
         kernelVersion: oldKernel ? OLD_KERNEL : MODERN_KERNEL,
         osImage: oldKernel ? 'CentOS Linux 7 (Core)' : 'Ubuntu 22.04.4 LTS',
         containerRuntimeVersion: 'containerd://1.7.13',

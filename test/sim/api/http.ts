@@ -75,3 +75,8 @@ export function readBody(req: IncomingMessage, limitBytes = 32 * 1024 * 1024): P
     req.on('error', reject);
   });
 }
+
+/** Boolean query parameters as a real API server reads them (Go's strconv.ParseBool): 1, t, T, TRUE, true, True. */
+export function parseBoolParam(value: string | null): boolean {
+  return value !== null && ['1', 't', 'T', 'TRUE', 'true', 'True'].includes(value);
+}

@@ -5,6 +5,7 @@
  * Cascading deletion (owner gone => pods gone) is the API server's job, as in Kubernetes.
  */
 import type { Faults, KubeObject, ObjectStore } from '../contract';
+import { recordPodEvent } from './events';
 import { Scheduler, WorkQueue, clone, key, listShared, nowIso, num, ownerRef, putStatusIfChanged, randomSuffix, record, shortHash, splitKey, str } from './runtime';
 
 type WorkloadKind = 'Deployment' | 'StatefulSet' | 'DaemonSet';
@@ -27,6 +28,11 @@ const DAEMONSET_BATCH = 500;
 
 function isWorkloadKind(kind: string): kind is WorkloadKind {
   return (WORKLOAD_KINDS as string[]).includes(kind);
+}
+
+function firstImage(pod: KubeObject): string {
+  const containers = record(pod.spec).containers;
+  return (Array.isArray(containers) ? str(record(containers[0]).image) : undefined) ?? 'unknown';
 }
 
 export function isPodReady(pod: KubeObject): boolean {
@@ -174,7 +180,26 @@ export class WorkloadController {
       spec: { ...spec, nodeName },
     };
     pod.status = pendingStatus(pod);
-    return this.store.put(pod);
+    const stored = this.store.put(pod);
+    recordPodEvent(this.store, stored, 'Scheduled', `Successfully assigned ${owner.metadata.namespace ?? 'default'}/${name} to ${nodeName}`);
+    recordPodEvent(this.store, stored, 'Pulling', `Pulling image "${firstImage(stored)}"`);
+    return stored;
+  }
+
+  /** The kubelet's story of a container that starts, or that fails and is backed off. */
+  private startPod(pod: KubeObject, crashing: boolean): void {
+    const container = containerNames(pod)[0] ?? 'main';
+    const updated = this.store.putStatus('v1', 'Pod', pod.metadata.namespace, pod.metadata.name, crashing ? crashStatus(pod) : runningStatus(pod)) ?? pod;
+    recordPodEvent(this.store, updated, 'Pulled', `Successfully pulled image "${firstImage(updated)}"`);
+    recordPodEvent(this.store, updated, 'Created', `Created container ${container}`);
+    recordPodEvent(this.store, updated, 'Started', `Started container ${container}`);
+    if (crashing) this.crashEvents(updated);
+  }
+
+  private crashEvents(pod: KubeObject): void {
+    const container = containerNames(pod)[0] ?? 'main';
+    recordPodEvent(this.store, pod, 'Unhealthy', 'Readiness probe failed: connection refused');
+    recordPodEvent(this.store, pod, 'BackOff', `Back-off restarting failed container ${container} in pod ${pod.metadata.name ?? ''}`);
   }
 
   /** After the component's start-up delay, the pods turn Running and Ready (or crash-loop if the fault says so). */
@@ -187,7 +212,7 @@ export class WorkloadController {
       for (const podName of podNames) {
         const pod = this.store.get('v1', 'Pod', namespace, podName);
         if (!pod || isPodReady(pod)) continue;
-        this.store.putStatus('v1', 'Pod', namespace, podName, crashing ? crashStatus(pod) : runningStatus(pod));
+        this.startPod(pod, crashing);
       }
     });
   }
@@ -212,7 +237,8 @@ export class WorkloadController {
           const waiting = record(record(record(Array.isArray(statuses) ? statuses[0] : undefined).state).waiting);
           const isCrashing = waiting.reason === 'CrashLoopBackOff';
           if (crashing && str(record(pod.status).phase) === 'Running') {
-            this.store.putStatus('v1', 'Pod', pod.metadata.namespace, pod.metadata.name, crashStatus(pod));
+            const crashed = this.store.putStatus('v1', 'Pod', pod.metadata.namespace, pod.metadata.name, crashStatus(pod));
+            if (crashed) this.crashEvents(crashed);
           } else if (!crashing && isCrashing) {
             // The fault was lifted: the container starts and becomes ready after its usual delay.
             this.store.putStatus('v1', 'Pod', pod.metadata.namespace, pod.metadata.name, pendingStatus(pod));

@@ -1,0 +1,146 @@
+import * as vscode from 'vscode';
+import { deepflowNamespace } from '../acp/components';
+import type { PodSummary } from '../acp/pods';
+import type { WatchHandle } from '../cluster/client';
+import { componentPodSelector } from '../acp/deepflowStatus';
+import type { ObjectRef } from '../cluster/types';
+import type { Services } from '../services';
+import { objectActionTexts } from '../views/componentTexts';
+import type { ComponentsTreeProvider, Node } from '../views/componentsTree';
+import { ObjectDocumentProvider, objectScheme, objectUri } from '../views/objectDocuments';
+import { guarded } from './runCommand';
+
+type Handler = (...args: unknown[]) => unknown;
+
+function isNode(value: unknown): value is Node {
+  return typeof value === 'object' && value !== null && 'type' in value && 'id' in value;
+}
+
+/** The Kubernetes object behind a tree node, with the context it lives in. */
+function objectOf(node: unknown): { context: string; ref: ObjectRef; name: string } | undefined {
+  if (!isNode(node)) return undefined;
+  switch (node.type) {
+    case 'prerequisite': {
+      const { spec } = node.state;
+      return { context: node.cluster.target.context, ref: { apiVersion: spec.apiVersion, kind: spec.kind, name: spec.name, namespace: spec.namespace }, name: spec.name };
+    }
+    case 'component': {
+      const { spec } = node.state;
+      return { context: node.cluster.target.context, ref: { apiVersion: 'apps/v1', kind: spec.kind, name: spec.name, namespace: deepflowNamespace }, name: spec.name };
+    }
+    case 'pod':
+      return { context: node.cluster.target.context, ref: { apiVersion: 'v1', kind: 'Pod', name: node.pod.name, namespace: node.pod.namespace }, name: node.pod.name };
+    case 'gap':
+      return undefined;
+    default:
+      return undefined;
+  }
+}
+
+function nameOf(node: unknown): string | undefined {
+  if (isNode(node) && node.type === 'gap') return node.gap.node;
+  return objectOf(node)?.name;
+}
+
+/** The Components view's own commands: retry, paging, YAML, restart, copy name. */
+export function registerComponentCommands(context: vscode.ExtensionContext, services: Services, tree: ComponentsTreeProvider): void {
+  const logs = new PodLogs(services);
+  context.subscriptions.push(logs);
+  const handlers: Record<string, Handler> = {
+    'deepflow.components.retry': (contextName: unknown) => {
+      services.caches.restart(typeof contextName === 'string' ? contextName : undefined);
+      tree.rebuild();
+    },
+    'deepflow.components.showMorePods': (node: unknown) => (isNode(node) && node.type === 'showMore' ? tree.showMore(node) : undefined),
+    'deepflow.components.showYaml': async (node: unknown) => {
+      const target = objectOf(node);
+      if (!target) return;
+      const document = await vscode.workspace.openTextDocument(objectUri(target.context, target.ref));
+      await vscode.languages.setTextDocumentLanguage(document, 'yaml');
+      await vscode.window.showTextDocument(document, { preview: true });
+    },
+    'deepflow.components.restart': (node: unknown) => restartComponent(services, node),
+    'deepflow.components.showLogs': (node: unknown) => (isNode(node) && node.type === 'pod' ? logs.follow(node.cluster.target.context, node.pod) : undefined),
+    'deepflow.components.copyName': async (node: unknown) => {
+      const name = nameOf(node);
+      if (!name) return;
+      await vscode.env.clipboard.writeText(name);
+      vscode.window.setStatusBarMessage(objectActionTexts.copied(name), 3000);
+    },
+  };
+  for (const [id, handler] of Object.entries(handlers)) {
+    context.subscriptions.push(vscode.commands.registerCommand(id, guarded(services.log, id, handler)));
+  }
+  context.subscriptions.push(
+    vscode.workspace.registerTextDocumentContentProvider(objectScheme, new ObjectDocumentProvider(services)),
+    // Commands that changed the cluster need nothing more: the watches bring the change.
+    services.clusterChanged.event(() => services.log.debug('cluster changed by a command; the watches follow')),
+  );
+}
+
+/**
+ * Restarts a component by deleting its pods after a confirmation: its controller starts new ones. ACP reverts edits
+ * to the chart's workloads (kubectl's restartedAt annotation included), so deleting pods is the restart that holds.
+ */
+async function restartComponent(services: Services, node: unknown): Promise<void> {
+  if (!isNode(node) || node.type !== 'component') return;
+  const { spec, desired } = node.state;
+  const choice = await vscode.window.showWarningMessage(objectActionTexts.restartQuestion(spec.name, node.cluster.target.context), { modal: true, detail: objectActionTexts.restartDetail(spec.name, desired) }, objectActionTexts.restartButton);
+  if (choice !== objectActionTexts.restartButton) return;
+  const client = services.cluster.clientFor(node.cluster.target.context);
+  await vscode.window.withProgress({ location: vscode.ProgressLocation.Notification, title: objectActionTexts.restarting(spec.name), cancellable: true }, async (_progress, token) => {
+    const abort = new AbortController();
+    token.onCancellationRequested(() => abort.abort());
+    let deleted = 0;
+    let continueToken: string | undefined;
+    do {
+      const page = await client.list({ apiVersion: 'v1', kind: 'Pod', namespace: deepflowNamespace }, { labelSelector: componentPodSelector(spec.name), limit: 500, continue: continueToken, signal: abort.signal });
+      for (const pod of page.items) {
+        if (abort.signal.aborted) break;
+        if (await client.delete({ apiVersion: 'v1', kind: 'Pod', name: pod.metadata.name ?? '', namespace: deepflowNamespace }, { signal: abort.signal })) deleted++;
+      }
+      continueToken = page.metadata.continue;
+    } while (continueToken && !abort.signal.aborted);
+    services.log.info(`restarted ${spec.name} on ${node.cluster.target.context}: ${deleted} pods deleted`);
+  });
+  services.clusterChanged.fire();
+}
+
+/** Followed pod logs, one output channel per pod; following again shows the channel already streaming. */
+class PodLogs implements vscode.Disposable {
+  private readonly streams = new Map<string, { channel: vscode.OutputChannel; handle: WatchHandle | undefined }>();
+
+  constructor(private readonly services: Services) {}
+
+  async follow(context: string, pod: PodSummary): Promise<void> {
+    const key = `${context}/${pod.namespace}/${pod.name}`;
+    const existing = this.streams.get(key);
+    if (existing?.handle) return existing.channel.show(true);
+    const channel = existing?.channel ?? vscode.window.createOutputChannel(objectActionTexts.logChannel(pod.name));
+    const entry: { channel: vscode.OutputChannel; handle: WatchHandle | undefined } = { channel, handle: undefined };
+    this.streams.set(key, entry);
+    channel.show(true);
+    channel.appendLine(objectActionTexts.logStarted(pod.name, context));
+    const client = this.services.cluster.clientFor(context);
+    const container = (await client.get({ apiVersion: 'v1', kind: 'Pod', name: pod.name, namespace: pod.namespace })).spec as { containers?: { name?: string }[] } | undefined;
+    const containerName = container?.containers?.[0]?.name ?? 'main';
+    entry.handle = await client.streamLog(
+      { name: pod.name, namespace: pod.namespace },
+      containerName,
+      { follow: true, tailLines: 500 },
+      (text) => channel.append(this.services.log.redact(text)),
+      (err) => {
+        entry.handle = undefined;
+        channel.appendLine(err ? objectActionTexts.logFailed(err.message) : objectActionTexts.logEnded);
+      },
+    );
+  }
+
+  dispose(): void {
+    for (const { channel, handle } of this.streams.values()) {
+      handle?.stop();
+      channel.dispose();
+    }
+    this.streams.clear();
+  }
+}
