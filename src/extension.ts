@@ -11,7 +11,7 @@ export function activate(context: vscode.ExtensionContext): DeepflowApi {
   const started = performance.now();
   const services = createServices(context);
   const grafana = registerGrafanaPanel(context, services);
-  const tree = registerComponentsView(context, services);
+  const tree = registerComponentsView(context, services, grafana);
   registerCommands(context, services, grafana);
   registerComponentCommands(context, services, tree);
   registerTroubleshooting(context, services, grafana);

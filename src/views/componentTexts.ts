@@ -8,6 +8,11 @@ import { describePod, type PodSummary } from '../acp/pods';
 export const texts = {
   prerequisites: 'Prerequisites',
   components: 'Components',
+  dashboards: 'Grafana dashboards',
+  dashboardsTooltip: "DeepFlow's Grafana dashboards, DeepFlow Templates first. Click one to open it in the Grafana panel.",
+  dashboardTooltip: (title: string, folder: string): string => `Open "${title}" (${folder}) in DeepFlow's Grafana inside the editor.`,
+  dashboardsFailed: (message: string): string => `Could not list Grafana's dashboards: ${message}`,
+  noDashboards: 'Grafana has no dashboards yet.',
   retry: 'Retry',
   showMorePods: 'Show more pods…',
   coverageLabel: 'Agent coverage',

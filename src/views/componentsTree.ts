@@ -4,6 +4,7 @@ import type { ComponentState, PrerequisiteState, Readiness } from '../acp/compon
 import { agentComponent, deepflowPresent, type DeepflowStatus } from '../acp/deepflowStatus';
 import { comparePods, describePod, type PodSummary } from '../acp/pods';
 import type { CacheHealth, CacheLease } from '../cluster/cache';
+import { slugOf, type DashboardEntry, type DashboardFolder } from '../grafana/dashboards';
 import { componentTooltip, prerequisiteTooltip, texts } from './componentTexts';
 
 /** One cluster root of the tree: a kubeconfig context. */
@@ -31,6 +32,8 @@ export interface ComponentsSource {
   cachedPods(lease: CacheLease, component: string): PodSummary[];
   /** One page of the agent's pods from the server. */
   agentPodPage(lease: CacheLease, continueToken: string | undefined, signal: AbortSignal): Promise<PodPage>;
+  /** Grafana's folders and dashboards for the current cluster (may ask for the platform, trust or login first). */
+  dashboards(signal: AbortSignal): Promise<DashboardFolder[]>;
 }
 
 /** Debounce of cache events before the tree redraws: bursts (a roll-out) become one redraw. */
@@ -50,7 +53,9 @@ const readinessIcon: Record<Readiness, vscode.ThemeIcon> = {
  */
 export type Node =
   | { readonly type: 'cluster'; readonly id: string; readonly cluster: ClusterState }
-  | { readonly type: 'section'; readonly id: string; readonly cluster: ClusterState; readonly section: 'prerequisites' | 'components' }
+  | { readonly type: 'section'; readonly id: string; readonly cluster: ClusterState; readonly section: 'prerequisites' | 'components' | 'dashboards' }
+  | { readonly type: 'folder'; readonly id: string; readonly folder: DashboardFolder }
+  | { readonly type: 'dashboard'; readonly id: string; readonly dashboard: DashboardEntry }
   | { readonly type: 'prerequisite'; readonly id: string; readonly cluster: ClusterState; state: PrerequisiteState }
   | { readonly type: 'component'; readonly id: string; readonly cluster: ClusterState; state: ComponentState; coverage: AgentCoverage | undefined; pages: PodPage[] }
   | { readonly type: 'pod'; readonly id: string; readonly cluster: ClusterState; readonly pod: PodSummary; readonly component: string }
@@ -123,7 +128,9 @@ export class ComponentsTreeProvider implements vscode.TreeDataProvider<Node>, vs
       case 'cluster':
         return this.clusterChildren(node.cluster);
       case 'section':
-        return this.sectionChildren(node.cluster, node.section);
+        return node.section === 'dashboards' ? this.dashboardChildren(node) : this.sectionChildren(node.cluster, node.section);
+      case 'folder':
+        return node.folder.dashboards.map((dashboard) => ({ type: 'dashboard', id: `${node.id}/${dashboard.uid}`, dashboard }));
       case 'component':
         return this.componentChildren(node);
       case 'coverage':
@@ -148,9 +155,36 @@ export class ComponentsTreeProvider implements vscode.TreeDataProvider<Node>, vs
         return item;
       }
       case 'section': {
+        if (node.section === 'dashboards') {
+          // Collapsed: listing them reads Grafana, which may ask for the platform, its certificate or a login.
+          const item = new vscode.TreeItem(texts.dashboards, vscode.TreeItemCollapsibleState.Collapsed);
+          item.id = node.id;
+          item.iconPath = new vscode.ThemeIcon('dashboard');
+          item.tooltip = texts.dashboardsTooltip;
+          item.contextValue = 'deepflow.dashboards';
+          return item;
+        }
         const item = new vscode.TreeItem(node.section === 'prerequisites' ? texts.prerequisites : texts.components, vscode.TreeItemCollapsibleState.Expanded);
         item.id = node.id;
         item.contextValue = 'deepflow.group';
+        return item;
+      }
+      case 'folder': {
+        const item = new vscode.TreeItem(node.folder.title, vscode.TreeItemCollapsibleState.Expanded);
+        item.id = node.id;
+        item.iconPath = vscode.ThemeIcon.Folder;
+        item.contextValue = 'deepflow.dashboardFolder';
+        return item;
+      }
+      case 'dashboard': {
+        const { dashboard } = node;
+        const item = new vscode.TreeItem(dashboard.title);
+        item.id = node.id;
+        item.iconPath = new vscode.ThemeIcon('graph');
+        item.description = dashboard.tags.join(', ') || undefined;
+        item.tooltip = texts.dashboardTooltip(dashboard.title, dashboard.folder);
+        item.command = { title: dashboard.title, command: 'deepflow.grafana.open', arguments: [`d/${encodeURIComponent(dashboard.uid)}/${slugOf(dashboard.title)}?orgId=1`] };
+        item.contextValue = 'deepflow.dashboard';
         return item;
       }
       case 'prerequisite': {
@@ -248,11 +282,26 @@ export class ComponentsTreeProvider implements vscode.TreeDataProvider<Node>, vs
     if (cluster.health.kind === 'starting' || !cluster.status) {
       return [this.message(cluster, `${id}/starting`, texts.connecting(cluster.target.server), 'loading~spin')];
     }
-    // One line per top-level section; another section (e.g. dashboards) is one more entry here.
+    // One line per top-level section. Dashboards only where Grafana is installed, and only for the current context,
+    // which is the one the Grafana panel shows.
+    const grafanaInstalled = cluster.status.components.some((c) => c.spec.name === 'deepflow-grafana' && c.readiness !== 'missing');
     return [
       this.node(cluster, `${id}/prerequisites`, () => ({ type: 'section', id: `${id}/prerequisites`, cluster, section: 'prerequisites' })),
       this.node(cluster, `${id}/components`, () => ({ type: 'section', id: `${id}/components`, cluster, section: 'components' })),
+      ...(grafanaInstalled && cluster.target.current ? [this.node(cluster, `${id}/dashboards`, () => ({ type: 'section', id: `${id}/dashboards`, cluster, section: 'dashboards' }))] : []),
     ];
+  }
+
+  /** Grafana's folders (DeepFlow Templates first) with their dashboards, read when the node is expanded. */
+  private async dashboardChildren(node: Extract<Node, { type: 'section' }>): Promise<Node[]> {
+    try {
+      const folders = await this.source.dashboards(AbortSignal.timeout(60_000));
+      if (folders.every((f) => f.dashboards.length === 0)) return [this.message(node.cluster, `${node.id}/empty`, texts.noDashboards, 'info')];
+      return folders.filter((f) => f.dashboards.length > 0).map((folder) => ({ type: 'folder', id: `${node.id}/folder/${folder.title}`, folder }));
+    } catch (error) {
+      const message = error instanceof Error ? error.message : String(error);
+      return [this.message(node.cluster, `${node.id}/error`, texts.dashboardsFailed(message), 'error', undefined, texts.dashboardsFailed(message))];
+    }
   }
 
   private sectionChildren(cluster: ClusterState, section: 'prerequisites' | 'components'): Node[] {

@@ -1,5 +1,7 @@
 import * as vscode from 'vscode';
 import { agentPodPage, cachedPods, deepflowStatusFromCache } from '../acp/deepflowStatus';
+import type { GrafanaAccess } from '../grafana/contract';
+import { listDashboards } from '../grafana/dashboards';
 import type { Services } from '../services';
 import { ComponentsTreeProvider, type ClusterTarget } from './componentsTree';
 import { registerStatusBar } from './statusBar';
@@ -19,7 +21,7 @@ export function clusterTargets(services: Services): ClusterTarget[] | undefined 
  * The DeepFlow Components view, live from the watch caches: they run while the view is visible (and while the
  * status bar needs the current cluster), and the view redraws itself from their events.
  */
-export function registerComponentsView(context: vscode.ExtensionContext, services: Services): ComponentsTreeProvider {
+export function registerComponentsView(context: vscode.ExtensionContext, services: Services, grafana: GrafanaAccess): ComponentsTreeProvider {
   const tree = new ComponentsTreeProvider({
     targets: () => clusterTargets(services),
     acquire: (contextName) => {
@@ -29,6 +31,11 @@ export function registerComponentsView(context: vscode.ExtensionContext, service
     status: (lease) => deepflowStatusFromCache(lease.cache),
     cachedPods: (lease, component) => cachedPods(lease.cache, component),
     agentPodPage: (lease, continueToken, signal) => agentPodPage(lease.cache.client, continueToken, signal),
+    dashboards: async (signal) => {
+      const api = await grafana.currentApi(signal);
+      if (!api) throw new Error('no Grafana platform or login was given.');
+      return listDashboards(api, signal);
+    },
   });
   const view = vscode.window.createTreeView(componentsViewId, { treeDataProvider: tree, showCollapseAll: true });
   const updateDescription = (): void => {

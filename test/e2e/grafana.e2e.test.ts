@@ -15,7 +15,7 @@ import { startCodeServer, type CodeServer } from './codeServer';
 import { packageExtension } from './extension';
 import { clickDialogButton, filesContaining, kubectl, runExactCommand, waitForDialog } from './installHelpers';
 import { resultsDir } from './paths';
-import { launchBrowser, saveArtifacts, waitForWorkbench, type Browser } from './workbench';
+import { launchBrowser, openViewContainer, saveArtifacts, treeItems, treeLabels, waitForWorkbench, type Browser } from './workbench';
 
 type Sim = Awaited<ReturnType<typeof startSimulator>>;
 
@@ -143,6 +143,24 @@ suite('grafana: DeepFlow\'s Grafana inside the editor', function () {
     assert.equal(await httpStatus(`http://127.0.0.1:${port}/${secret}${rest}`), 200, 'the proxy does not answer with its secret');
     assert.equal(await httpStatus(`http://127.0.0.1:${port}${rest}`), 403, 'a request without the secret was served');
     assert.equal(await httpStatus(`http://127.0.0.1:${port}/${'x'.repeat(secret?.length ?? 43)}${rest}`), 403, 'a request with a wrong secret was served');
+  });
+
+  test('the Components view lists Grafana\'s dashboards, DeepFlow Templates first; a click opens one in the panel', async function () {
+    assert.ok(browser);
+    const { page } = browser;
+    await openViewContainer(page, CONTAINER);
+    const rows = treeItems(page, 'Components');
+    await rows.filter({ hasText: 'Grafana dashboards' }).first().click({ timeout: 60_000 });
+    await rows.filter({ hasText: 'DeepFlow Templates' }).first().waitFor({ state: 'visible', timeout: 30_000 });
+    const labels = await treeLabels(page, 'Components');
+    // The first folder under "Grafana dashboards" is DeepFlow Templates, with its dashboards under it.
+    const section = labels.indexOf('Grafana dashboards');
+    assert.equal(labels[section + 1], 'DeepFlow Templates', `DeepFlow Templates is not the first folder:\n${labels.join('\n')}`);
+    assert.ok(labels[section + 2]?.startsWith('Application - DNS Monitoring'), `no dashboard under DeepFlow Templates:\n${labels.join('\n')}`);
+    await rows.filter({ hasText: 'Application - DNS Monitoring' }).first().click();
+    const title = grafanaDocument(page).locator('#dashboard-title');
+    await title.filter({ hasText: 'Application - DNS Monitoring' }).waitFor({ state: 'visible', timeout: 30_000 });
+    assert.match((await panelDocument(page).locator('iframe#grafana').getAttribute('src')) ?? '', /\/d\/application_DNS_Monitoring\//);
   });
 
   test('a Grafana password changed behind the extension\'s back shows a clear page, and "Update Credentials…" gets back in', async function () {

@@ -218,7 +218,7 @@ suite('install: the guided install in a real VS Code', function () {
     assert.match(dialog, /violet's download and its pushes.*relay on 127\.0\.0\.1.*A violet that bypasses the relay is not covered/s, 'the trust prompt does not say what it covers for violet');
     await page.screenshot({ path: join(screens, 'trust.png') });
     await clickDialogButton(page, /not trusted/, 'Cancel');
-    await waitForNotification(page, /is not trusted, so nothing was downloaded/, 30_000);
+    await waitForNotification(page, /is not trusted, so nothing was sent to it or downloaded from it/, 30_000);
     await assertNothingApplied();
   });
 

@@ -35,7 +35,7 @@ export async function resolvePlatformTrust(platformUrl: string, store: TrustStor
         `SHA-256 fingerprint:\n${fingerprint}\n\nSubject: ${probe.subject}\nIssuer: ${probe.issuer}\nValid until: ${probe.validTo}\n\n` +
         `Compare the fingerprint with the one your platform administrator gives you. Trusting pins this exact certificate for ${origin} only; ` +
         'TLS verification stays on everywhere else.\n\n' +
-        "It covers violet's download and its pushes: violet does not check certificates itself, so it reaches the platform through a relay " +
+        "It covers violet's download and its pushes, and DeepFlow's Grafana in the editor. violet does not check certificates itself, so it reaches the platform through a relay " +
         'on 127.0.0.1 that checks this one before violet sends your login. A violet that bypasses the relay is not covered; the DeepFlow log says when that happens.',
     },
     trustThisCertificate,
@@ -63,5 +63,5 @@ export async function resolvePlatformTrust(platformUrl: string, store: TrustStor
     log.info(`Trusting ${origin} through the CA in ${file.fsPath}.`);
     return trust;
   }
-  throw new Error(`The certificate of ${origin} is not trusted, so nothing was downloaded from it or pushed to it. Run the command again to trust it.`);
+  throw new Error(`The certificate of ${origin} is not trusted, so nothing was sent to it or downloaded from it. Run the command again to trust it.`);
 }
