@@ -11,6 +11,7 @@ import { cpus, loadavg, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { readDeepflowStatus } from '../src/acp/deepflowStatus';
 import { startActivationSession, type ActivationRun } from './bench/activation';
+import { benchGrafanaPanel, type GrafanaPanelBench } from './bench/grafanaPanel';
 import { benchGrafanaProxy, type GrafanaProxyBench } from './bench/grafanaProxy';
 import { allReady, clientFor, installDeepflow, readerFor } from './bench/install';
 import { repoRoot } from './bench/paths';
@@ -58,6 +59,7 @@ interface Results {
   };
   reads: ReadComparison[];
   grafanaProxy?: GrafanaProxyBench;
+  grafanaPanel?: GrafanaPanelBench;
   errors: string[];
 }
 
@@ -188,6 +190,13 @@ async function main(): Promise<void> {
           loadToTreeMs: series(runs.map((r) => r.loadToTreeMs)),
           runs,
         };
+        console.log(`the Grafana panel: ${RUNS} opens from the command to Grafana's content in the frame …`);
+        try {
+          results.grafanaPanel = await benchGrafanaPanel(session, sim, RUNS);
+        } catch (e) {
+          results.errors.push(`grafana panel: ${describeError(e)}`);
+          console.error(`Grafana panel benchmark failed: ${describeError(e)}`);
+        }
       } finally {
         await session.stop();
       }
@@ -236,6 +245,11 @@ async function main(): Promise<void> {
     section('Activation: skipped (BENCH_SKIP_VSCODE=1)');
   }
   for (const r of results.reads) printReads(r);
+  const panel = results.grafanaPanel;
+  if (panel) {
+    section('The Grafana panel in code-server (panel closed between runs: proxy start, check, login, frame)');
+    table([['"DeepFlow: Open Grafana" → Grafana\'s content in the frame', ms(panel.commandToContentMs.median), range(panel.commandToContentMs, ms)]]);
+  }
   const g = results.grafanaProxy;
   if (g) {
     section(`Grafana proxy: GET ${g.path}, ${g.requests} requests each way, interleaved (median, p95)`);
