@@ -4,20 +4,18 @@
 // its secret; a changed Grafana password leading to a clear page and "Update Credentials…"; Grafana scaled to 0
 // naming the cause, and Retry recovering; no Grafana or platform secret on disk.
 import * as assert from 'node:assert/strict';
-import { mkdtempSync, rmSync } from 'node:fs';
 import { request } from 'node:http';
-import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { Frame, FrameLocator, Page } from 'playwright-core';
-import { startSimulator } from '../sim/index';
+import type { StartedSimulator } from '../sim/index';
 import { installDeepflow } from '../sim/installDeepflow';
-import { startCodeServer, type CodeServer } from './codeServer';
-import { packageExtension } from './extension';
+import type { CodeServer } from './codeServer';
+import { startInstallWorld, type InstallWorld } from './installFixture';
 import { clickDialogButton, filesContaining, kubectl, runExactCommand, waitForDialog } from './installHelpers';
 import { resultsDir } from './paths';
-import { launchBrowser, openViewContainer, saveArtifacts, treeItems, treeLabels, waitForWorkbench, type Browser } from './workbench';
+import { openViewContainer, saveArtifacts, treeItems, treeLabels, type Browser } from './workbench';
 
-type Sim = Awaited<ReturnType<typeof startSimulator>>;
+type Sim = StartedSimulator;
 
 const CONTAINER = 'DeepFlow';
 const OPEN_GRAFANA = 'DeepFlow: Open Grafana';
@@ -70,37 +68,24 @@ function httpStatus(url: string): Promise<number> {
 
 suite('grafana: DeepFlow\'s Grafana inside the editor', function () {
   this.timeout(600_000);
+  let world: InstallWorld | undefined;
   let sim: Sim | undefined;
   let server: CodeServer | undefined;
   let browser: Browser | undefined;
-  let dir = '';
   let kubeconfig = '';
 
   suiteSetup(async function () {
-    const vsix = await packageExtension();
-    sim = await startSimulator({ timeScale: 0.05 });
-    await installDeepflow(sim, { grafanaAdminPassword: GRAFANA_PASSWORD });
-    dir = mkdtempSync(join(tmpdir(), 'deepflow-e2e-grafana-'));
-    kubeconfig = join(dir, 'kubeconfig');
-    sim.writeKubeconfig(kubeconfig);
-    server = await startCodeServer({ extension: { vsix }, kubeconfig });
-    browser = await launchBrowser();
-    await browser.page.goto(server.workbenchUrl(), { timeout: 180_000 });
-    await waitForWorkbench(browser.page, CONTAINER, 120_000);
+    world = await startInstallWorld('grafana');
+    ({ sim, server, browser, kubeconfig } = world);
+    await installDeepflow(sim, { grafanaAdminPassword: GRAFANA_PASSWORD, kubeconfig });
   });
 
   teardown(async function () {
-    if (this.currentTest?.state === 'failed') {
-      const saved = await saveArtifacts(this.currentTest.fullTitle(), { browser, server });
-      console.log(`      artifacts: ${saved}`);
-    }
+    if (this.currentTest?.state === 'failed') console.log(`      artifacts: ${await saveArtifacts(this.currentTest.fullTitle(), { browser, server })}`);
   });
 
   suiteTeardown(async function () {
-    await browser?.close();
-    await server?.stop();
-    await sim?.stop();
-    if (dir) rmSync(dir, { recursive: true, force: true });
+    await world?.stop();
   });
 
   test('a platform not yet trusted asks for its fingerprint first; then Grafana shows in the panel with no login prompt', async function () {
@@ -150,8 +135,15 @@ suite('grafana: DeepFlow\'s Grafana inside the editor', function () {
     const { page } = browser;
     await openViewContainer(page, CONTAINER);
     const rows = treeItems(page, 'Components');
-    await rows.filter({ hasText: 'Grafana dashboards' }).first().click({ timeout: 60_000 });
-    await rows.filter({ hasText: 'DeepFlow Templates' }).first().waitFor({ state: 'visible', timeout: 30_000 });
+    // Select the row and expand it with the keyboard (ArrowRight only ever expands): a click that lands while the
+    // live tree redraws may only select it.
+    const folder = rows.filter({ hasText: 'DeepFlow Templates' }).first();
+    for (let attempt = 0; attempt < 3 && !(await folder.isVisible()); attempt++) {
+      await rows.filter({ hasText: 'Grafana dashboards' }).first().click({ timeout: 60_000 });
+      await page.keyboard.press('ArrowRight');
+      await folder.waitFor({ state: 'visible', timeout: 15_000 }).catch(() => undefined);
+    }
+    await folder.waitFor({ state: 'visible', timeout: 15_000 });
     const labels = await treeLabels(page, 'Components');
     // The first folder under "Grafana dashboards" is DeepFlow Templates, with its dashboards under it.
     const section = labels.indexOf('Grafana dashboards');

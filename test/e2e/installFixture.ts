@@ -39,7 +39,8 @@ export async function startInstallWorld(name: string): Promise<InstallWorld> {
   try {
     server = await startCodeServer({ extension: { vsix }, kubeconfig });
     browser = await launchBrowser();
-    await browser.page.goto(server.workbenchUrl());
+    // Generous: a busy 2-core machine can take well over the default 30 s to serve the workbench.
+    await browser.page.goto(server.workbenchUrl(), { timeout: 180_000 });
     await waitForWorkbench(browser.page, 'DeepFlow', 120_000);
     return { sim, server, browser, dir, kubeconfig, artifacts, stop };
   } catch (e) {
