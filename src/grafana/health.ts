@@ -109,14 +109,14 @@ export function describeHealth(health: GrafanaProblem, target: GrafanaTarget, re
       return {
         title: 'Grafana refused the login',
         cause: `Grafana did not accept the password of user "${health.user}".`,
-        fix: 'Choose "Update credentials" and enter the Grafana admin user and password (the install keeps them in Secret deepflow-grafana in cpaas-system).',
+        fix: 'Choose "Update Credentials…" and enter the Grafana admin user and password (the install keeps them in Secret deepflow-grafana in cpaas-system).',
         offerCredentials: true,
       };
     case 'noCredentials':
       return {
         title: 'No Grafana login was given',
         cause: 'The proxy logs in to Grafana for you, but no Grafana user and password were entered.',
-        fix: 'Choose "Update credentials" and enter the Grafana admin user and password.',
+        fix: 'Choose "Update Credentials…" and enter the Grafana admin user and password.',
         offerCredentials: true,
       };
     case 'failed':

@@ -68,7 +68,7 @@ ${paragraphs.map((p) => `<p>${escapeHtml(p)}</p>`).join('\n')}
 export function failurePage(problem: GrafanaProblem, target: GrafanaTarget, links: PageLinks): RenderedPage {
   const described = describeHealth(problem, target);
   const buttons = described.offerCredentials
-    ? [button('updateCredentials', 'Update credentials', links.updateCredentials, true), button('retry', 'Retry', links.retry, false)]
+    ? [button('updateCredentials', 'Update Credentials…', links.updateCredentials, true), button('retry', 'Retry', links.retry, false)]
     : [button('retry', 'Retry', links.retry, true)];
   return render(described.title, [described.cause, described.fix], buttons);
 }

@@ -204,7 +204,7 @@ describe('Grafana proxy', function () {
     assert.equal(first.status, 502);
     assert.match(first.headers['content-type'] as string, /^text\/html/);
     assert.match(first.body, /Grafana refused the login/);
-    assert.match(first.body, /Update credentials/);
+    assert.match(first.body, /Update Credentials…/);
     assert.match(first.body, /deepflow\.grafana\.updateCredentials/);
     assert.match(first.body, /deepflow\.grafana\.retry/);
     assert.doesNotMatch(first.body, /not-the-password/);
