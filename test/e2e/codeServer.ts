@@ -145,7 +145,15 @@ export async function startCodeServer(options: CodeServerOptions = {}): Promise<
     if (options.extension) await installExtension(options.extension, { userDataDir, extensionsDir }, env);
     return await launch(root, { userDataDir, extensionsDir, workspace }, env, options);
   } catch (e) {
-    if (!options.keep) rmSync(root, { recursive: true, force: true, maxRetries: 3 });
+    if (!options.keep) {
+      // code-server's own children (extension host, watchers) can still be writing into the root for a moment after
+      // it exits; retry for a few seconds, and never fail a suite over a temporary folder left behind.
+      try {
+        rmSync(root, { recursive: true, force: true, maxRetries: 10, retryDelay: 300 });
+      } catch (error) {
+        console.warn(`      left ${root} behind: ${error instanceof Error ? error.message : String(error)}`);
+      }
+    }
     throw e;
   }
 }
@@ -207,7 +215,15 @@ async function launch(
       clearTimeout(timer);
     }
     log.end();
-    if (!options.keep) rmSync(root, { recursive: true, force: true, maxRetries: 3 });
+    if (!options.keep) {
+      // code-server's own children (extension host, watchers) can still be writing into the root for a moment after
+      // it exits; retry for a few seconds, and never fail a suite over a temporary folder left behind.
+      try {
+        rmSync(root, { recursive: true, force: true, maxRetries: 10, retryDelay: 300 });
+      } catch (error) {
+        console.warn(`      left ${root} behind: ${error instanceof Error ? error.message : String(error)}`);
+      }
+    }
   };
 
   return {
