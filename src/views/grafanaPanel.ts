@@ -81,11 +81,6 @@ export class GrafanaPanels implements GrafanaAccess, vscode.Disposable {
     return entry.proxied.api;
   }
 
-  /** Whether a panel is open (tests and the status of the proxy). */
-  get openPanels(): number {
-    return [...this.entries.values()].filter((e) => e.panel).length;
-  }
-
   dispose(): void {
     for (const entry of [...this.entries.values()]) this.removeEntry(entry);
     void this.stopProxy();

@@ -4,6 +4,7 @@
  * then a wait for the Grafana Deployment.
  */
 import { request } from 'node:https';
+import { grafanaRootPath } from '../../src/acp/deepflowValues';
 import { buildGrafanaIngress } from '../../src/acp/manifests';
 import type { KubeObject } from './contract';
 import type { StartedSimulator } from './index';
@@ -16,7 +17,7 @@ export interface QuickInstallOptions {
 
 /** Grafana's sub-path on the platform for the simulator's cluster. */
 export function grafanaSubPath(sim: StartedSimulator): string {
-  return `/clusters/${sim.info.clusterName}/deepflow`;
+  return grafanaRootPath(sim.info.clusterName);
 }
 
 /** Ingress deepflow-grafana exactly as the install creates it. */
