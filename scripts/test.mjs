@@ -11,6 +11,7 @@ const LAYERS = [
   { name: 'lint', kind: 'check', command: ['npx', '--no-install', 'eslint', '.'] },
   { name: 'types', kind: 'check', command: ['npx', '--no-install', 'tsc', '--noEmit'] },
   { name: 'commands', kind: 'check', command: ['npm', 'run', '--silent', 'check:commands'] },
+  { name: 'l10n', kind: 'check', command: ['npm', 'run', '--silent', 'check:l10n'] },
   { name: 'unit', kind: 'tests', command: ['npm', 'run', '--silent', 'test:unit'] },
   { name: 'integration', kind: 'tests', command: ['npm', 'run', '--silent', 'test:integration'] },
   { name: 'exthost', kind: 'tests', command: ['npm', 'run', '--silent', 'test:exthost'] },

@@ -1,7 +1,8 @@
 // Starts a real VS Code server (code-server from npm, under Node 24) in a throw-away home, with the extension
 // installed. See /work/shared/REAL-VSCODE-TESTING.md for the facts this relies on.
 import { execFile, spawn, type ChildProcess } from 'node:child_process';
-import { cpSync, createWriteStream, existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { createHash } from 'node:crypto';
+import { cpSync, createWriteStream, existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { get } from 'node:http';
 import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
@@ -32,6 +33,10 @@ export interface CodeServerOptions {
   env?: Record<string, string>;
   /** User settings to start with; merged over `quietWorkbenchSettings`. */
   userSettings?: Record<string, unknown>;
+  /** More extensions to install first, such as a language pack fixture. */
+  alsoInstall?: ExtensionSource[];
+  /** The display language (`--locale`); it takes effect only with a language pack for it installed. */
+  locale?: string;
 }
 
 /**
@@ -129,6 +134,42 @@ async function installExtension(source: ExtensionSource, dirs: { userDataDir: st
   }
 }
 
+interface Localization {
+  languageId: string;
+  localizedLanguageName?: string;
+  translations: { id: string; path: string }[];
+}
+
+/**
+ * Records the installed language packs in `languagepacks.json`, as VS Code's language pack service does when a pack is
+ * installed from the Extensions view. code-server's `--install-extension` runs without that service, and the server
+ * resolves `--locale` only against this file, so without it a display language never takes effect.
+ */
+function recordLanguagePacks(userDataDir: string, extensionsDir: string): void {
+  const packs: Record<string, unknown> = {};
+  for (const dir of readdirSync(extensionsDir, { withFileTypes: true })) {
+    if (!dir.isDirectory()) continue;
+    const folder = join(extensionsDir, dir.name);
+    let manifest: { publisher: string; name: string; version: string; contributes?: { localizations?: Localization[] } };
+    try {
+      manifest = JSON.parse(readFileSync(join(folder, 'package.json'), 'utf8')) as typeof manifest;
+    } catch {
+      continue;
+    }
+    for (const localization of manifest.contributes?.localizations ?? []) {
+      const id = `${manifest.publisher}.${manifest.name}`.toLowerCase();
+      const translations = Object.fromEntries(localization.translations.map((t) => [t.id, join(folder, t.path)]));
+      packs[localization.languageId.toLowerCase()] = {
+        hash: createHash('md5').update(`${id}@${manifest.version}`).digest('hex'),
+        label: localization.localizedLanguageName,
+        extensions: [{ extensionIdentifier: { id }, version: manifest.version }],
+        translations,
+      };
+    }
+  }
+  if (Object.keys(packs).length) writeFileSync(join(userDataDir, 'languagepacks.json'), JSON.stringify(packs));
+}
+
 export async function startCodeServer(options: CodeServerOptions = {}): Promise<CodeServer> {
   if (!existsSync(codeServerEntry) || !existsSync(node24)) {
     throw new Error('code-server or Node 24 is missing under .tools/: run npm run setup');
@@ -142,7 +183,9 @@ export async function startCodeServer(options: CodeServerOptions = {}): Promise<
   writeFileSync(join(userDataDir, 'User', 'settings.json'), `${JSON.stringify(settings, null, 2)}\n`);
   const env = serverEnv(root, options);
   try {
+    for (const extra of options.alsoInstall ?? []) await installExtension(extra, { userDataDir, extensionsDir }, env);
     if (options.extension) await installExtension(options.extension, { userDataDir, extensionsDir }, env);
+    recordLanguagePacks(userDataDir, extensionsDir);
     return await launch(root, { userDataDir, extensionsDir, workspace }, env, options);
   } catch (e) {
     if (!options.keep) {
@@ -180,6 +223,7 @@ async function launch(
     '--user-data-dir', userDataDir,
     '--extensions-dir', extensionsDir,
   ];
+  if (options.locale) args.push('--locale', options.locale);
   if (options.smokeTestDriver) args.push('--vscode-option', 'enable-smoke-test-driver');
   args.push(workspace);
 

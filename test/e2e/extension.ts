@@ -35,8 +35,18 @@ interface Manifest {
   };
 }
 
-export function manifest(): Manifest {
-  return JSON.parse(readFileSync(join(repoRoot, 'package.json'), 'utf8')) as Manifest;
+/**
+ * package.json with its %key% placeholders filled from package.nls.json, or from package.nls.<locale>.json, as VS Code
+ * shows the manifest in that display language.
+ */
+export function manifest(locale?: string): Manifest {
+  const nlsFile = join(repoRoot, locale ? `package.nls.${locale}.json` : 'package.nls.json');
+  const nls = JSON.parse(readFileSync(nlsFile, 'utf8')) as Record<string, string>;
+  const text = readFileSync(join(repoRoot, 'package.json'), 'utf8');
+  return JSON.parse(text, (_key, value: unknown) => {
+    const placeholder = typeof value === 'string' ? /^%([^%]+)%$/.exec(value) : null;
+    return placeholder ? (nls[placeholder[1] as string] ?? value) : value;
+  }) as Manifest;
 }
 
 /** "Category: Title", as the command palette shows it. */
