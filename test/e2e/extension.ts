@@ -20,6 +20,17 @@ export async function packageExtension(): Promise<string> {
   return defaultVsix;
 }
 
+/** Packs a fixture extension (a folder under test/fixtures) into a .vsix with the project's vsce, offline. */
+export async function packageFixture(name: string): Promise<string> {
+  const folder = join(repoRoot, 'test', 'fixtures', name);
+  const out = join(dirname(defaultVsix), `${name}.vsix`);
+  mkdirSync(dirname(out), { recursive: true });
+  const vsce = join(repoRoot, 'node_modules', '.bin', 'vsce');
+  await execFileAsync(vsce, ['package', '--allow-missing-repository', '--skip-license', '-o', out], { cwd: folder, timeout: 120_000 });
+  if (!existsSync(out)) throw new Error(`vsce did not produce ${out}`);
+  return out;
+}
+
 export interface ContributedCommand {
   command: string;
   title: string;
