@@ -1,13 +1,17 @@
 /**
  * What stricter clients and the Components view need from the simulator, as a real API server and kubelet behave:
- * `watch` parsed like Go's ParseBool, complete Node `status.nodeInfo`, and Events for the pod lifecycle and faults.
+ * `watch` parsed like Go's ParseBool, complete Node `status.nodeInfo`, Events for the pod lifecycle and faults, and
+ * placement by node selectors and taints (set with the real kubectl), FailedScheduling among them.
  */
 import { strict as assert } from 'node:assert';
 import { request } from 'node:https';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { execFile } from 'node:child_process';
+import { promisify } from 'node:util';
 import { ClusterClient, loadKubeconfig, type KubeObject } from '../../src/cluster';
+import { ensureKubectl133 } from '../../scripts/lib/tools.mjs';
 import { startSimulator, type StartedSimulator } from '../sim/index';
 
 /** A GET as raw text: a watch answers event lines (its first chunk is enough), a list one JSON document (read whole). */
@@ -117,5 +121,79 @@ describe('simulator fidelity for strict clients', function () {
     assert.match(text, /heartbeat 1/, 'follow keeps the stream open');
     assert.equal(ended, false, 'stop() does not report an end');
     await assert.rejects(client.streamLog({ name: pod.metadata.name, namespace: 'default' }, 'nope', { follow: false }, () => undefined, () => undefined));
+  });
+
+  async function kubectl(...args: string[]): Promise<string> {
+    const { stdout } = await promisify(execFile)(ensureKubectl133(), ['--kubeconfig', join(dir, 'kubeconfig'), ...args], { timeout: 30_000 });
+    return stdout;
+  }
+
+  async function until<T>(what: string, probe: () => Promise<T | undefined>, timeoutMs = 10_000): Promise<T> {
+    const deadline = Date.now() + timeoutMs;
+    for (;;) {
+      const value = await probe();
+      if (value !== undefined) return value;
+      if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
+      await new Promise((r) => setTimeout(r, 50));
+    }
+  }
+
+  it('a DaemonSet follows taints set with kubectl: NoExecute evicts its pod, NoSchedule only stops new ones', async () => {
+    const labels = { app: 'fidelity-agent' };
+    await client.apply({
+      apiVersion: 'apps/v1',
+      kind: 'DaemonSet',
+      metadata: { name: 'fidelity-agent', namespace: 'default', labels },
+      spec: { selector: { matchLabels: labels }, template: { metadata: { labels }, spec: { containers: [{ name: 'agent', image: 'busybox:1.36' }] } } },
+    });
+    const ref = { apiVersion: 'apps/v1', kind: 'DaemonSet', name: 'fidelity-agent', namespace: 'default' };
+    const statusWhen = (want: (s: Record<string, number>) => boolean) =>
+      until('the DaemonSet status', async () => {
+        const status = ((await client.find(ref))?.status ?? {}) as Record<string, number>;
+        return want(status) ? status : undefined;
+      });
+    const podNodes = async () => (await client.list({ apiVersion: 'v1', kind: 'Pod', namespace: 'default' }, { labelSelector: 'app=fidelity-agent' })).items.map((p) => String((p.spec as { nodeName?: string }).nodeName)).sort();
+    await statusWhen((s) => s.desiredNumberScheduled === 2 && s.numberReady === 2);
+
+    await kubectl('taint', 'nodes', 'node-2', 'dedicated=gpu:NoExecute');
+    const evicted = await statusWhen((s) => s.desiredNumberScheduled === 1 && s.numberReady === 1);
+    assert.equal(evicted.numberMisscheduled, 0);
+    assert.deepEqual(await podNodes(), ['node-1'], 'the NoExecute taint evicts the daemon pod');
+
+    await kubectl('taint', 'nodes', 'node-2', 'dedicated-');
+    await statusWhen((s) => s.desiredNumberScheduled === 2 && s.numberReady === 2);
+    await kubectl('taint', 'nodes', 'node-2', 'dedicated=gpu:NoSchedule');
+    const kept = await statusWhen((s) => s.desiredNumberScheduled === 1);
+    assert.equal(kept.numberMisscheduled, 1, 'a pod already there stays, counted as misscheduled');
+    assert.deepEqual(await podNodes(), ['node-1', 'node-2']);
+    await kubectl('taint', 'nodes', 'node-2', 'dedicated-');
+    await client.delete(ref);
+  });
+
+  it('a pod no node takes stays Pending with FailedScheduling in the scheduler\'s words, and runs once a node fits', async () => {
+    const labels = { app: 'fidelity-ssd' };
+    await client.apply({
+      apiVersion: 'apps/v1',
+      kind: 'Deployment',
+      metadata: { name: 'fidelity-ssd', namespace: 'default', labels },
+      spec: { replicas: 1, selector: { matchLabels: labels }, template: { metadata: { labels }, spec: { nodeSelector: { disk: 'ssd' }, containers: [{ name: 'main', image: 'busybox:1.36' }] } } },
+    });
+    const pod = await until('the pending pod', async () => (await client.list({ apiVersion: 'v1', kind: 'Pod', namespace: 'default' }, { labelSelector: 'app=fidelity-ssd' })).items[0]);
+    const status = pod.status as { phase?: string; conditions?: { type: string; status: string; reason?: string }[] };
+    assert.equal(status.phase, 'Pending');
+    assert.deepEqual(status.conditions?.map((c) => [c.type, c.status, c.reason]), [['PodScheduled', 'False', 'Unschedulable']]);
+    const event = await until('FailedScheduling', async () => (await client.list({ apiVersion: 'v1', kind: 'Event', namespace: 'default' })).items.find((e) => e.reason === 'FailedScheduling' && (e.involvedObject as { name?: string }).name === pod.metadata.name));
+    assert.equal(event.type, 'Warning');
+    assert.equal(event.message, "0/2 nodes are available: 2 node(s) didn't match Pod's node affinity/selector. preemption: 0/2 nodes are available: 2 Preemption is not helpful for scheduling.");
+
+    await kubectl('label', 'nodes', 'node-1', 'disk=ssd');
+    const running = await until('the pod bound and ready', async () => {
+      const now = await client.find({ apiVersion: 'v1', kind: 'Pod', name: pod.metadata.name ?? '', namespace: 'default' });
+      const ready = (now?.status as { conditions?: { type: string; status: string }[] } | undefined)?.conditions?.some((c) => c.type === 'Ready' && c.status === 'True');
+      return ready ? now : undefined;
+    });
+    assert.equal((running?.spec as { nodeName?: string }).nodeName, 'node-1');
+    await kubectl('label', 'nodes', 'node-1', 'disk-');
+    await client.delete({ apiVersion: 'apps/v1', kind: 'Deployment', name: 'fidelity-ssd', namespace: 'default' });
   });
 });

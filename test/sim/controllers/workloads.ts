@@ -6,6 +6,7 @@
  */
 import type { Faults, KubeObject, ObjectStore } from '../contract';
 import { recordPodEvent } from './events';
+import { placement, unschedulableMessage } from './scheduling';
 import { Scheduler, WorkQueue, clone, key, listShared, nowIso, num, ownerRef, putStatusIfChanged, randomSuffix, record, shortHash, splitKey, str } from './runtime';
 
 type WorkloadKind = 'Deployment' | 'StatefulSet' | 'DaemonSet';
@@ -44,6 +45,19 @@ function containerNames(pod: KubeObject): string[] {
   const containers = record(pod.spec).containers;
   const names = Array.isArray(containers) ? containers.map((c) => str(record(c).name) ?? 'main') : [];
   return names.length > 0 ? names : ['main'];
+}
+
+/** A pod no node will take: Pending, PodScheduled False with the scheduler's reason, no containers yet. */
+function unschedulableStatus(message: string): Record<string, unknown> {
+  return {
+    phase: 'Pending',
+    conditions: [{ type: 'PodScheduled', status: 'False', lastTransitionTime: nowIso(), reason: 'Unschedulable', message }],
+    qosClass: 'BestEffort',
+  };
+}
+
+function nodeNameOf(pod: KubeObject): string | undefined {
+  return str(record(pod.spec).nodeName);
 }
 
 function pendingStatus(pod: KubeObject): Record<string, unknown> {
@@ -134,8 +148,9 @@ export class WorkloadController {
     } else if (obj.apiVersion === 'v1' && obj.kind === 'Pod') {
       const owner = (obj.metadata.ownerReferences ?? []).find((r) => isWorkloadKind(r.kind));
       if (owner) this.queue.add(`${owner.kind}|${key(obj.metadata.namespace, owner.name)}`);
-    } else if (obj.apiVersion === 'v1' && obj.kind === 'Node' && type !== 'MODIFIED') {
-      for (const ds of this.store.list('apps/v1', 'DaemonSet')) this.queue.add(`DaemonSet|${key(ds.metadata.namespace, ds.metadata.name)}`);
+    } else if (obj.apiVersion === 'v1' && obj.kind === 'Node') {
+      // A node came, went, or changed its taints or labels: daemon pods follow, and pending pods may now fit.
+      for (const kind of WORKLOAD_KINDS) for (const w of this.store.list('apps/v1', kind)) this.queue.add(`${kind}|${key(w.metadata.namespace, w.metadata.name)}`);
     }
   }
 
@@ -165,25 +180,68 @@ export class WorkloadController {
     };
   }
 
-  private nextNode(): string {
+  /** The next node, round robin, that the pod's selector and tolerations allow; undefined when none does. */
+  private nextNode(podSpec: Record<string, unknown>): string | undefined {
     const nodes = listShared(this.store, 'v1', 'Node');
-    if (nodes.length === 0) return 'node-1';
-    this.nodeCursor = (this.nodeCursor + 1) % nodes.length;
-    return nodes[this.nodeCursor]?.metadata.name ?? 'node-1';
+    for (let tried = 0; tried < nodes.length; tried++) {
+      this.nodeCursor = (this.nodeCursor + 1) % nodes.length;
+      const node = nodes[this.nodeCursor];
+      if (node && placement(node, podSpec, false).fits) return node.metadata.name;
+    }
+    return undefined;
   }
 
-  private createPod(owner: KubeObject, name: string, labels: Record<string, string>, annotations: Record<string, string>, spec: Record<string, unknown>, nodeName: string): KubeObject {
+  /** Creates a pod bound to `nodeName`, or, with no node, left Pending with the scheduler's FailedScheduling. */
+  private createPod(owner: KubeObject, name: string, labels: Record<string, string>, annotations: Record<string, string>, spec: Record<string, unknown>, nodeName: string | undefined): KubeObject {
     const pod: KubeObject = {
       apiVersion: 'v1',
       kind: 'Pod',
       metadata: { name, namespace: owner.metadata.namespace, labels, annotations, ownerReferences: [ownerRef(owner)] },
-      spec: { ...spec, nodeName },
+      spec: nodeName ? { ...spec, nodeName } : { ...spec },
     };
+    if (!nodeName) {
+      const message = unschedulableMessage(listShared(this.store, 'v1', 'Node'), spec);
+      pod.status = unschedulableStatus(message);
+      const stored = this.store.put(pod);
+      recordPodEvent(this.store, stored, 'FailedScheduling', message);
+      return stored;
+    }
     pod.status = pendingStatus(pod);
     const stored = this.store.put(pod);
-    recordPodEvent(this.store, stored, 'Scheduled', `Successfully assigned ${owner.metadata.namespace ?? 'default'}/${name} to ${nodeName}`);
-    recordPodEvent(this.store, stored, 'Pulling', `Pulling image "${firstImage(stored)}"`);
+    this.boundEvents(stored, nodeName);
     return stored;
+  }
+
+  private boundEvents(pod: KubeObject, nodeName: string): void {
+    recordPodEvent(this.store, pod, 'Scheduled', `Successfully assigned ${pod.metadata.namespace ?? 'default'}/${pod.metadata.name} to ${nodeName}`);
+    recordPodEvent(this.store, pod, 'Pulling', `Pulling image "${firstImage(pod)}"`);
+  }
+
+  /** The scheduler's retry: pending pods of `owner` that a node now takes are bound and start. */
+  private bindPending(owner: KubeObject): void {
+    const bound: string[] = [];
+    for (const pod of this.ownedPods(owner)) {
+      if (nodeNameOf(pod)) continue;
+      const spec = record(pod.spec);
+      const nodeName = this.nextNode(spec);
+      if (!nodeName) {
+        const message = unschedulableMessage(listShared(this.store, 'v1', 'Node'), spec);
+        const conditions = record(pod.status).conditions;
+        const shown = Array.isArray(conditions) ? record(conditions[0]).message : undefined;
+        if (shown !== message) {
+          const updated = this.store.putStatus('v1', 'Pod', pod.metadata.namespace, pod.metadata.name, unschedulableStatus(message));
+          if (updated) recordPodEvent(this.store, updated, 'FailedScheduling', message);
+        }
+        continue;
+      }
+      const next = clone(pod);
+      next.spec = { ...spec, nodeName };
+      next.status = pendingStatus(next);
+      const stored = this.store.put(next);
+      this.boundEvents(stored, nodeName);
+      bound.push(stored.metadata.name);
+    }
+    this.scheduleReady(owner, bound);
   }
 
   /** The kubelet's story of a container that starts, or that fails and is backed off. */
@@ -211,7 +269,7 @@ export class WorkloadController {
       const crashing = this.crashesNow(owner.kind, owner.metadata.name);
       for (const podName of podNames) {
         const pod = this.store.get('v1', 'Pod', namespace, podName);
-        if (!pod || isPodReady(pod)) continue;
+        if (!pod || isPodReady(pod) || !nodeNameOf(pod)) continue;
         this.startPod(pod, crashing);
       }
     });
@@ -253,13 +311,14 @@ export class WorkloadController {
   private reconcileDeployment(d: KubeObject): void {
     const replicas = num(record(d.spec).replicas) ?? 1;
     const t = this.template(d);
+    this.bindPending(d);
     const pods = this.ownedPods(d);
     // Simplified rolling update: pods of an old template are replaced all at once.
     for (const p of pods) if (p.metadata.labels?.['pod-template-hash'] !== t.hash) this.store.delete('v1', 'Pod', p.metadata.namespace, p.metadata.name);
     const current = pods.filter((p) => p.metadata.labels?.['pod-template-hash'] === t.hash);
     const created: string[] = [];
     for (let i = current.length; i < replicas; i++) {
-      const pod = this.createPod(d, `${d.metadata.name}-${t.hash}-${randomSuffix()}`, { ...t.labels, 'pod-template-hash': t.hash }, t.annotations, t.spec, this.nextNode());
+      const pod = this.createPod(d, `${d.metadata.name}-${t.hash}-${randomSuffix()}`, { ...t.labels, 'pod-template-hash': t.hash }, t.annotations, t.spec, this.nextNode(t.spec));
       current.push(pod);
       created.push(pod.metadata.name);
     }
@@ -288,6 +347,7 @@ export class WorkloadController {
     const replicas = num(record(s.spec).replicas) ?? 1;
     const t = this.template(s);
     const revision = `${s.metadata.name}-${t.hash}`;
+    this.bindPending(s);
     const byName = new Map(this.ownedPods(s).map((p) => [p.metadata.name, p]));
     const created: string[] = [];
     for (let i = 0; i < replicas; i++) {
@@ -296,7 +356,7 @@ export class WorkloadController {
       if (existing && existing.metadata.labels?.['controller-revision-hash'] === revision) continue;
       if (existing) this.store.delete('v1', 'Pod', existing.metadata.namespace, podName);
       const labels = { ...t.labels, 'controller-revision-hash': revision, 'statefulset.kubernetes.io/pod-name': podName };
-      byName.set(podName, this.createPod(s, podName, labels, t.annotations, t.spec, this.nextNode()));
+      byName.set(podName, this.createPod(s, podName, labels, t.annotations, t.spec, this.nextNode(t.spec)));
       created.push(podName);
     }
     for (const [podName, p] of byName) {
@@ -329,21 +389,24 @@ export class WorkloadController {
 
   private reconcileDaemonSet(ds: KubeObject, queueKey: string): void {
     const t = this.template(ds);
-    const nodes = listShared(this.store, 'v1', 'Node').map((n) => n.metadata.name);
-    const nodeSet = new Set(nodes);
-    const pods = this.ownedPods(ds);
+    const nodes = listShared(this.store, 'v1', 'Node');
+    // The DaemonSet controller's rule per node: run a pod where it fits; keep one already there unless a NoExecute
+    // taint or the selector now excludes the node (a NoSchedule taint only stops new pods).
+    const places = new Map(nodes.map((n) => [n.metadata.name, placement(n, t.spec, true)]));
     const byNode = new Map<string, KubeObject>();
-    for (const p of pods) {
-      const nodeName = str(record(p.spec).nodeName) ?? '';
-      if (!nodeSet.has(nodeName) || byNode.has(nodeName) || p.metadata.labels?.['pod-template-hash'] !== t.hash) {
+    for (const p of this.ownedPods(ds)) {
+      const nodeName = nodeNameOf(p) ?? '';
+      const place = places.get(nodeName);
+      if (!place?.mayStay || byNode.has(nodeName) || p.metadata.labels?.['pod-template-hash'] !== t.hash) {
         this.store.delete('v1', 'Pod', p.metadata.namespace, p.metadata.name);
       } else {
         byNode.set(nodeName, p);
       }
     }
     const created: string[] = [];
-    for (const nodeName of nodes) {
-      if (byNode.has(nodeName)) continue;
+    for (const node of nodes) {
+      const nodeName = node.metadata.name;
+      if (byNode.has(nodeName) || !places.get(nodeName)?.fits) continue;
       if (created.length >= DAEMONSET_BATCH) {
         // More next turn: keeps the API server answering while thousands of agent pods appear.
         this.queue.add(queueKey);
@@ -361,18 +424,24 @@ export class WorkloadController {
 
     const fresh = this.store.get('apps/v1', 'DaemonSet', ds.metadata.namespace, ds.metadata.name);
     if (!fresh) return;
+    let desired = 0;
     let ready = 0;
-    for (const p of byNode.values()) if (isPodReady(p)) ready++;
-    const desired = nodes.length;
+    let misscheduled = 0;
+    for (const [nodeName, place] of places) {
+      const pod = byNode.get(nodeName);
+      if (place.fits) desired++;
+      else if (pod) misscheduled++;
+      if (place.fits && pod && isPodReady(pod)) ready++;
+    }
     putStatusIfChanged(this.store, fresh, {
       observedGeneration: fresh.metadata.generation ?? 1,
       desiredNumberScheduled: desired,
-      currentNumberScheduled: byNode.size,
-      updatedNumberScheduled: byNode.size,
+      currentNumberScheduled: byNode.size - misscheduled,
+      updatedNumberScheduled: byNode.size - misscheduled,
       numberReady: ready,
       numberAvailable: ready,
       ...(desired - ready > 0 ? { numberUnavailable: desired - ready } : {}),
-      numberMisscheduled: 0,
+      numberMisscheduled: misscheduled,
     });
   }
 }
