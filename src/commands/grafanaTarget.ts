@@ -41,8 +41,8 @@ export async function resolveGrafanaTarget(services: Services, options: { askPla
 
 async function askPlatformUrl(cluster: string, proposal: string | undefined): Promise<string | undefined> {
   const value = await vscode.window.showInputBox({
-    title: `DeepFlow: Grafana of cluster ${cluster}`,
-    prompt: `The ACP platform URL that serves cluster ${cluster} (Grafana is at <platform>/clusters/${cluster}/deepflow/)`,
+    title: vscode.l10n.t('DeepFlow: Grafana of cluster {0}', cluster),
+    prompt: vscode.l10n.t('The ACP platform URL that serves cluster {0} (Grafana is at <platform>/clusters/{0}/deepflow/)', cluster),
     placeHolder: 'https://192.168.1.10',
     value: proposal,
     ignoreFocusOut: true,
@@ -104,14 +104,11 @@ export class GrafanaLogin {
   }
 }
 
-const keepIt = 'Keep it in VS Code\'s secret storage';
-const dontKeep = 'Don\'t keep it (ask again next session)';
-
 async function askGrafanaLogin(cluster: string, defaultUser: string | undefined): Promise<{ credentials: GrafanaCredentials; keep: boolean } | undefined> {
-  const title = `DeepFlow: Grafana login for cluster ${cluster}`;
+  const title = vscode.l10n.t('DeepFlow: Grafana login for cluster {0}', cluster);
   const user = await vscode.window.showInputBox({
     title,
-    prompt: 'The Grafana admin user (the chart\'s default is admin)',
+    prompt: vscode.l10n.t("The Grafana admin user (the chart's default is admin)"),
     value: defaultUser ?? 'admin',
     ignoreFocusOut: true,
     validateInput: (v) => (v === '' ? undefined : validateGrafanaUser(v)),
@@ -119,12 +116,14 @@ async function askGrafanaLogin(cluster: string, defaultUser: string | undefined)
   if (!user?.trim()) return undefined;
   const password = await vscode.window.showInputBox({
     title,
-    prompt: `The Grafana password of ${user.trim()}`,
+    prompt: vscode.l10n.t('The Grafana password of {0}', user.trim()),
     password: true,
     ignoreFocusOut: true,
   });
   if (!password) return undefined;
-  const keep = await vscode.window.showQuickPick([keepIt, dontKeep], { title, placeHolder: 'Keep this Grafana password for next time?', ignoreFocusOut: true });
+  const keepIt = vscode.l10n.t("Keep it in VS Code's secret storage");
+  const dontKeep = vscode.l10n.t("Don't keep it (ask again next session)");
+  const keep = await vscode.window.showQuickPick([keepIt, dontKeep], { title, placeHolder: vscode.l10n.t('Keep this Grafana password for next time?'), ignoreFocusOut: true });
   if (!keep) return undefined;
   return { credentials: { user: user.trim(), password }, keep: keep === keepIt };
 }

@@ -38,16 +38,16 @@ export function registerCommands(context: vscode.ExtensionContext, services: Ser
 async function selectContext(services: Services): Promise<void> {
   const contexts = services.cluster.listContexts();
   if (contexts.length === 0) {
-    throw new Error('No kubeconfig contexts found. Set KUBECONFIG or the deepflow.kubeconfig setting.');
+    throw new Error(vscode.l10n.t('No kubeconfig contexts found. Set KUBECONFIG or the deepflow.kubeconfig setting.'));
   }
   const picked = await vscode.window.showQuickPick(
     contexts.map((c) => ({
       label: c.name,
       description: c.server,
-      detail: c.current ? 'current' : undefined,
+      detail: c.current ? vscode.l10n.t({ message: 'current', args: [], comment: ['Marks the kubeconfig current-context in the list of contexts.'] }) : undefined,
       picked: c.current,
     })),
-    { title: 'DeepFlow: Select Cluster Context', placeHolder: `Contexts from ${services.cluster.kubeconfigSource() ?? 'kubeconfig'}` },
+    { title: vscode.l10n.t('DeepFlow: Select Cluster Context'), placeHolder: vscode.l10n.t('Contexts from {0}', services.cluster.kubeconfigSource() ?? 'kubeconfig') },
   );
   if (!picked) return;
   await services.settings.setContext(picked.label);

@@ -17,8 +17,9 @@ export function guarded<Args extends unknown[]>(
       if (error instanceof vscode.CancellationError) return;
       const message = log.redact(error instanceof Error ? error.message : String(error));
       log.error(`${commandId} failed: ${error instanceof Error && error.stack ? error.stack : message}`);
-      const choice = await vscode.window.showErrorMessage(`DeepFlow: ${message}`, 'Show Log');
-      if (choice === 'Show Log') log.show();
+      const showLog = vscode.l10n.t('Show Log');
+      const choice = await vscode.window.showErrorMessage(vscode.l10n.t('DeepFlow: {0}', message), showLog);
+      if (choice === showLog) log.show();
     }
   };
 }

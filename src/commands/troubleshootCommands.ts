@@ -115,7 +115,7 @@ async function askFlow(client: ClusterClient, title: string, withDomain: boolean
     return pickRange;
   };
   const pickRange: InputStep = async (input) => {
-    const items: RangeItem[] = [...TIME_PRESETS.map((p) => ({ label: p.label, description: `${p.range.from} to ${p.range.to}`, range: p.range })), { label: text.customRange, detail: text.customRangeDetail }];
+    const items: RangeItem[] = [...TIME_PRESETS.map((p) => ({ label: p.label, description: vscode.l10n.t('{0} to {1}', p.range.from, p.range.to), range: p.range })), { label: text.customRange, detail: text.customRangeDetail }];
     const picked = await input.showQuickPick({ title, step: rangeStep, totalSteps: total, items, activeItem: items.find((i) => i.range?.from === answers.range.from && i.range.to === answers.range.to), placeholder: text.rangePlaceholder });
     if (picked.range) {
       answers.range = picked.range;

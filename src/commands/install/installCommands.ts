@@ -31,8 +31,6 @@ import type { Services } from '../../services';
 import { resolvePlatformTrust } from './platformTrustPrompt';
 import { promptFor, rememberable, type InstallAnswers, type PromptDefaults, type Topic } from './prompts';
 
-export const openGrafana = 'Open Grafana';
-
 function installDefaults(services: Services): PromptDefaults {
   const contextName = services.cluster.contextName();
   const cluster = contextName ? services.cluster.kubeconfig()?.context(contextName)?.cluster : undefined;
@@ -65,8 +63,6 @@ async function ask(services: Services, topics: Topic[], title: string): Promise<
   return answers;
 }
 
-export const copyPassword = 'Copy Password';
-
 /** Keeps the Grafana password when the user agreed, and offers a generated one for copying, once. */
 async function keepGrafanaPassword(services: Services, a: InstallAnswers): Promise<void> {
   const platformUrl = a.platformUrl ?? services.answers.get().platformUrl;
@@ -75,35 +71,42 @@ async function keepGrafanaPassword(services: Services, a: InstallAnswers): Promi
   const kept = a.keepGrafanaPassword === true && platformUrl !== undefined;
   if (kept) await services.secrets.storeGrafanaPassword(new URL(platformUrl).origin, a.clusterName, a.grafanaAdminUser, password);
   if (!a.grafanaPasswordGenerated) return;
-  const where = kept ? "It is kept in VS Code's secret storage." : 'It is not kept anywhere: copy it now, it is shown only once.';
+  const copyPassword = vscode.l10n.t('Copy Password');
+  const message = kept
+    ? vscode.l10n.t("DeepFlow: Grafana's admin {0} on {1} gets a generated password. It is kept in VS Code's secret storage.", a.grafanaAdminUser, a.clusterName)
+    : vscode.l10n.t("DeepFlow: Grafana's admin {0} on {1} gets a generated password. It is not kept anywhere: copy it now, it is shown only once.", a.grafanaAdminUser, a.clusterName);
   void vscode.window
-    .showInformationMessage(`DeepFlow: Grafana's admin ${a.grafanaAdminUser} on ${a.clusterName} gets a generated password. ${where}`, copyPassword)
+    .showInformationMessage(message, copyPassword)
     .then(async (choice) => {
       if (choice === copyPassword) await vscode.env.clipboard.writeText(password);
     });
 }
 
-function need<T>(value: T | undefined, what: string): T {
-  if (value === undefined) throw new Error(`Internal error: ${what} was not asked.`);
+type StringAnswer = { [K in keyof InstallAnswers]-?: NonNullable<InstallAnswers[K]> extends string ? K : never }[keyof InstallAnswers];
+
+/** An answer the command's questions must have filled; its absence is a bug, named by the answer's field. */
+function need(a: InstallAnswers, field: StringAnswer): string {
+  const value = a[field];
+  if (value === undefined) throw new Error(vscode.l10n.t('Internal error: the answer "{0}" was not asked.', field));
   return value;
 }
 
 function credentialsOf(a: InstallAnswers): PlatformCredentials {
   return a.authKind === 'token'
-    ? { kind: 'token', token: need(a.token, 'the token') }
-    : { kind: 'password', username: need(a.username, 'the username'), password: need(a.password, 'the password') };
+    ? { kind: 'token', token: need(a, 'token') }
+    : { kind: 'password', username: need(a, 'username'), password: need(a, 'password') };
 }
 
 function deepflowInputOf(a: InstallAnswers): DeepflowInput {
   return {
-    chartVersion: need(a.chartVersion, 'the chart version'),
-    clusterName: need(a.clusterName, 'the cluster name'),
-    grafanaAdminUser: need(a.grafanaAdminUser, 'the Grafana user'),
-    grafanaAdminPassword: need(a.grafanaAdminPassword, 'the Grafana password'),
-    storageClass: need(a.storageClass, 'the storage class'),
-    mysqlSize: need(a.mysqlSize, 'the MySQL size'),
-    clickhousePathSize: need(a.clickhousePathSize, 'the ClickHouse size'),
-    clickhouseStoragePathSize: need(a.clickhouseStoragePathSize, 'the ClickHouse size'),
+    chartVersion: need(a, 'chartVersion'),
+    clusterName: need(a, 'clusterName'),
+    grafanaAdminUser: need(a, 'grafanaAdminUser'),
+    grafanaAdminPassword: need(a, 'grafanaAdminPassword'),
+    storageClass: need(a, 'storageClass'),
+    mysqlSize: need(a, 'mysqlSize'),
+    clickhousePathSize: need(a, 'clickhousePathSize'),
+    clickhouseStoragePathSize: need(a, 'clickhouseStoragePathSize'),
   };
 }
 
@@ -130,7 +133,7 @@ async function preflight(services: Services, client: ClusterClient, steps: reado
   const access = accessFor(steps);
   if (access.length === 0) return;
   const result = await vscode.window.withProgress(
-    { location: vscode.ProgressLocation.Notification, title: `DeepFlow: checking ${client.contextName}`, cancellable: true },
+    { location: vscode.ProgressLocation.Notification, title: vscode.l10n.t('DeepFlow: checking {0}', client.contextName), cancellable: true },
     async (_progress, token) => {
       const abort = new AbortController();
       token.onCancellationRequested(() => abort.abort());
@@ -142,17 +145,17 @@ async function preflight(services: Services, client: ClusterClient, steps: reado
   for (const warning of result.warnings) services.log.warn(`preflight: ${warning}`);
   if (!result.ok) {
     for (const problem of result.problems) services.log.error(`preflight: ${problem}`);
-    throw new Error(`The preflight check of ${client.contextName} failed: ${result.problems.join(' ')}`);
+    throw new Error(vscode.l10n.t('The preflight check of {0} failed: {1}', client.contextName, result.problems.join(' ')));
   }
   services.log.info(`preflight of ${client.contextName} passed`);
   if (!deepflow || !result.storage) return;
   const lines = [
-    `The chart requests ${result.storage.total} of storage class ${deepflow.storageClass}:`,
+    vscode.l10n.t('The chart requests {0} of storage class {1}:', result.storage.total, deepflow.storageClass),
     ...result.storage.items.map((i) => `• ${i.name}: ${i.size}`),
-    ...(result.warnings.length > 0 ? ['', 'Warnings:', ...result.warnings.map((w) => `• ${w}`)] : []),
+    ...(result.warnings.length > 0 ? ['', vscode.l10n.t('Warnings:'), ...result.warnings.map((w) => `• ${w}`)] : []),
   ];
-  const go = 'Install';
-  const choice = await vscode.window.showInformationMessage(`Install DeepFlow on ${client.contextName}?`, { modal: true, detail: lines.join('\n') }, go);
+  const go = vscode.l10n.t('Install');
+  const choice = await vscode.window.showInformationMessage(vscode.l10n.t('Install DeepFlow on {0}?', client.contextName), { modal: true, detail: lines.join('\n') }, go);
   if (choice !== go) throw new vscode.CancellationError();
 }
 
@@ -167,7 +170,7 @@ async function runWithProgress(services: Services, context: vscode.ExtensionCont
       signal: abort.signal,
       progress: (message) => progress.report({ message }),
       confirm: async (question, detail) => {
-        const yes = 'Update';
+        const yes = vscode.l10n.t('Update');
         return (await vscode.window.showWarningMessage(question, { modal: true, detail }, yes)) === yes;
       },
       timeouts: { waitMs: services.settings.current.waitTimeoutMs },
@@ -183,31 +186,40 @@ async function runWithProgress(services: Services, context: vscode.ExtensionCont
   });
 }
 
+/** Names in a sentence, with the list separator of the display language. */
+function listOf(names: readonly string[]): string {
+  return names.join(vscode.l10n.t({ message: ', ', args: [], comment: ['Separates the names in a list, e.g. of skipped install steps.'] }));
+}
+
 /** Tells the user how the run ended; skipped steps are named. */
 function reportOutcome(services: Services, title: string, report: InstallReport, ready?: { cluster: string; platformUrl?: string }): void {
   const skipped = report.steps.filter((s) => s.outcome === 'skipped').map((s) => s.title);
-  const skippedText = skipped.length > 0 ? ` Skipped, already done: ${skipped.join(', ')}.` : '';
+  const skippedList = listOf(skipped);
   services.clusterChanged.fire();
   if (report.status === 'cancelled') {
-    void vscode.window.showWarningMessage(`DeepFlow: ${title} was cancelled. Nothing was left half-applied; run it again to resume.`);
+    void vscode.window.showWarningMessage(vscode.l10n.t('DeepFlow: {0} was cancelled. Nothing was left half-applied; run it again to resume.', title));
     return;
   }
   if (report.status === 'declined') {
-    const declined = report.steps.find((s) => s.outcome === 'cancelled');
-    void vscode.window.showInformationMessage(`DeepFlow: ${declined?.detail ?? `${title} stopped.`}`);
+    const declined = report.steps.find((s) => s.outcome === 'cancelled')?.detail;
+    void vscode.window.showInformationMessage(declined ? vscode.l10n.t('DeepFlow: {0}', declined) : vscode.l10n.t('DeepFlow: {0} stopped.', title));
     return;
   }
   if (ready) {
     const contextName = services.cluster.contextName();
     // The panel then knows this context's platform without asking.
     if (ready.platformUrl && contextName) void services.grafanaPlatforms.set(contextName, ready.platformUrl);
+    const openGrafana = vscode.l10n.t('Open Grafana');
     const buttons = ready.platformUrl ? [openGrafana] : [];
-    void vscode.window.showInformationMessage(`DeepFlow is ready on ${ready.cluster}.${skippedText}`, ...buttons).then(async (choice) => {
+    const message = skipped.length > 0 ? vscode.l10n.t('DeepFlow is ready on {0}. Skipped, already done: {1}.', ready.cluster, skippedList) : vscode.l10n.t('DeepFlow is ready on {0}.', ready.cluster);
+    void vscode.window.showInformationMessage(message, ...buttons).then(async (choice) => {
       if (choice === openGrafana) await vscode.commands.executeCommand('deepflow.grafana.open');
     });
     return;
   }
-  void vscode.window.showInformationMessage(`DeepFlow: ${title} done.${skippedText}`);
+  void vscode.window.showInformationMessage(
+    skipped.length > 0 ? vscode.l10n.t('DeepFlow: {0} done. Skipped, already done: {1}.', title, skippedList) : vscode.l10n.t('DeepFlow: {0} done.', title),
+  );
 }
 
 async function execute(
@@ -219,57 +231,58 @@ async function execute(
 ): Promise<void> {
   const client = services.cluster.currentClient();
   await preflight(services, client, steps, options.deepflow);
-  services.log.info(`${title} on ${client.contextName}: ${steps.map((s) => s.title).join(', ')}`);
-  const report = await runWithProgress(services, context, client, `DeepFlow: ${title}`, steps);
+  // The log stays English for support: it names the steps by id, not by their (localized) titles.
+  services.log.info(`running ${steps.map((s) => s.id).join(', ')} on ${client.contextName}`);
+  const report = await runWithProgress(services, context, client, vscode.l10n.t('DeepFlow: {0}', title), steps);
   reportOutcome(services, title, report, options.deepflow ? { cluster: options.deepflow.clusterName, platformUrl: options.platformUrl ?? services.answers.get().platformUrl } : undefined);
 }
 
 // ------------------------------------------------------------------------------------------------ the commands
 
 export async function downloadVioletCommand(services: Services, context: vscode.ExtensionContext): Promise<void> {
-  const title = 'Download violet';
+  const title = vscode.l10n.t('Download violet');
   const a = await ask(services, ['platform'], title);
-  const platform = await platformPlan(services, need(a.platformUrl, 'the platform URL'));
+  const platform = await platformPlan(services, need(a, 'platformUrl'));
   await execute(services, context, title, [downloadVioletStep(platform)]);
 }
 
 export async function pushArtifactsCommand(services: Services, context: vscode.ExtensionContext): Promise<void> {
-  const title = 'Push artifacts';
+  const title = vscode.l10n.t('Push artifacts');
   const a = await ask(services, ['platform', 'credentials', 'artifacts'], title);
-  const platform = await platformPlan(services, need(a.platformUrl, 'the platform URL'));
-  const step = pushArtifactsStep({ platform, credentials: credentialsOf(a), files: [need(a.nfsArtifact, 'the NFS artifact'), need(a.deepflowArtifact, 'the DeepFlow artifact')] });
+  const platform = await platformPlan(services, need(a, 'platformUrl'));
+  const step = pushArtifactsStep({ platform, credentials: credentialsOf(a), files: [need(a, 'nfsArtifact'), need(a, 'deepflowArtifact')] });
   await execute(services, context, title, [step]);
 }
 
 export async function nfsPluginCommand(services: Services, context: vscode.ExtensionContext): Promise<void> {
-  await execute(services, context, 'Install NFS plugin', [nfsPluginStep()]);
+  await execute(services, context, vscode.l10n.t('Install NFS plugin'), [nfsPluginStep()]);
 }
 
 export async function storageClassCommand(services: Services, context: vscode.ExtensionContext): Promise<void> {
-  const title = 'Create NFS storage class';
+  const title = vscode.l10n.t('Create NFS storage class');
   const a = await ask(services, ['nfs', 'storageClass'], title);
-  const step = storageClassStep({ name: need(a.storageClass, 'the storage class'), server: need(a.nfsServer, 'the NFS server'), share: need(a.nfsPath, 'the NFS path') });
+  const step = storageClassStep({ name: need(a, 'storageClass'), server: need(a, 'nfsServer'), share: need(a, 'nfsPath') });
   await execute(services, context, title, [step]);
 }
 
 export async function deepflowCommand(services: Services, context: vscode.ExtensionContext): Promise<void> {
-  const title = 'Install DeepFlow';
+  const title = vscode.l10n.t('Install DeepFlow');
   const a = await ask(services, ['deepflowArtifact', 'chartVersion', 'storageClass', 'deepflow'], title);
   const input = deepflowInputOf(a);
   await execute(services, context, title, [deepflowStep(input)], { deepflow: input });
 }
 
 export async function installAllCommand(services: Services, context: vscode.ExtensionContext): Promise<void> {
-  const title = 'Install DeepFlow (guided)';
+  const title = vscode.l10n.t('Install DeepFlow (guided)');
   const a = await ask(services, ['platform', 'credentials', 'artifacts', 'chartVersion', 'nfs', 'storageClass', 'deepflow'], title);
   const input = deepflowInputOf(a);
-  const platformUrl = need(a.platformUrl, 'the platform URL');
+  const platformUrl = need(a, 'platformUrl');
   const platform = await platformPlan(services, platformUrl);
   const steps = buildInstallSteps({
     platform,
     credentials: credentialsOf(a),
-    artifacts: { nfs: need(a.nfsArtifact, 'the NFS artifact'), deepflow: need(a.deepflowArtifact, 'the DeepFlow artifact') },
-    storageClass: { name: input.storageClass, server: need(a.nfsServer, 'the NFS server'), share: need(a.nfsPath, 'the NFS path') },
+    artifacts: { nfs: need(a, 'nfsArtifact'), deepflow: need(a, 'deepflowArtifact') },
+    storageClass: { name: input.storageClass, server: need(a, 'nfsServer'), share: need(a, 'nfsPath') },
     deepflow: input,
   });
   await execute(services, context, title, steps, { deepflow: input, platformUrl });
@@ -279,11 +292,11 @@ export async function uninstallCommand(services: Services): Promise<void> {
   const client = services.cluster.currentClient();
   const plan = planUninstall(services.answers.get().storageClass ?? defaultNfsStorageClassName);
   const [first, ...rest] = describeUninstallPlan(plan, client.contextName).split('\n');
-  const go = 'Uninstall';
-  const choice = await vscode.window.showWarningMessage(first ?? 'Uninstall DeepFlow?', { modal: true, detail: rest.join('\n').trim() }, go);
+  const go = vscode.l10n.t('Uninstall');
+  const choice = await vscode.window.showWarningMessage(first ?? vscode.l10n.t('Uninstall DeepFlow?'), { modal: true, detail: rest.join('\n').trim() }, go);
   if (choice !== go) return;
   const result = await vscode.window.withProgress(
-    { location: vscode.ProgressLocation.Notification, title: `DeepFlow: uninstalling from ${client.contextName}`, cancellable: true },
+    { location: vscode.ProgressLocation.Notification, title: vscode.l10n.t('DeepFlow: uninstalling from {0}', client.contextName), cancellable: true },
     async (progress, token) => {
       const abort = new AbortController();
       const subscription = token.onCancellationRequested(() => abort.abort());
@@ -303,8 +316,10 @@ export async function uninstallCommand(services: Services): Promise<void> {
     },
   );
   services.clusterChanged.fire();
-  const kept = plan.keeps.map((k) => k.label).join(', ');
+  const kept = listOf(plan.keeps.map((k) => k.label));
   void vscode.window.showInformationMessage(
-    `DeepFlow was uninstalled from ${client.contextName}${result.deleted.length === 0 ? ' (nothing was left to remove)' : ''}. Kept: ${kept}.`,
+    result.deleted.length === 0
+      ? vscode.l10n.t('DeepFlow was uninstalled from {0} (nothing was left to remove). Kept: {1}.', client.contextName, kept)
+      : vscode.l10n.t('DeepFlow was uninstalled from {0}. Kept: {1}.', client.contextName, kept),
   );
 }

@@ -8,9 +8,6 @@ import * as vscode from 'vscode';
 import { fingerprintsEqual, formatFingerprint, originOf, probePlatformCertificate, type PlatformTrust, type TrustStore } from '../../acp/platformTrust';
 import type { Logger } from '../../log';
 
-export const trustThisCertificate = 'Trust This Certificate';
-export const pickCaFile = 'Pick CA File…';
-
 export async function resolvePlatformTrust(platformUrl: string, store: TrustStore, log: Logger): Promise<PlatformTrust> {
   const origin = originOf(platformUrl);
   const probe = await probePlatformCertificate(platformUrl);
@@ -19,24 +16,37 @@ export async function resolvePlatformTrust(platformUrl: string, store: TrustStor
     if (fingerprintsEqual(probe.fingerprint, stored.fingerprint)) return stored;
     log.warn(`The certificate of ${origin} changed: it presents ${formatFingerprint(probe.fingerprint)}, the pin is ${formatFingerprint(stored.fingerprint)}.`);
     throw new Error(
-      `The certificate of ${origin} has changed since you trusted it (now SHA-256 ${formatFingerprint(probe.fingerprint)}, trusted ${formatFingerprint(stored.fingerprint)}). ` +
-        'Refusing to connect: check the new fingerprint with your platform administrator.',
+      vscode.l10n.t(
+        'The certificate of {0} has changed since you trusted it (now SHA-256 {1}, trusted {2}). Refusing to connect: check the new fingerprint with your platform administrator.',
+        origin,
+        formatFingerprint(probe.fingerprint),
+        formatFingerprint(stored.fingerprint),
+      ),
     );
   }
   if (stored) return stored;
   if (probe.trusted) return { kind: 'system' };
 
   const fingerprint = formatFingerprint(probe.fingerprint);
+  const trustThisCertificate = vscode.l10n.t('Trust This Certificate');
+  const pickCaFile = vscode.l10n.t('Pick CA File…');
   const choice = await vscode.window.showWarningMessage(
-    `The certificate of ${origin} is not trusted by this system${probe.reason ? ` (${probe.reason})` : ''}.`,
+    probe.reason
+      ? vscode.l10n.t('The certificate of {0} is not trusted by this system ({1}).', origin, probe.reason)
+      : vscode.l10n.t('The certificate of {0} is not trusted by this system.', origin),
     {
       modal: true,
-      detail:
-        `SHA-256 fingerprint:\n${fingerprint}\n\nSubject: ${probe.subject}\nIssuer: ${probe.issuer}\nValid until: ${probe.validTo}\n\n` +
-        `Compare the fingerprint with the one your platform administrator gives you. Trusting pins this exact certificate for ${origin} only; ` +
-        'TLS verification stays on everywhere else.\n\n' +
-        "It covers violet's download and its pushes, and DeepFlow's Grafana in the editor. violet does not check certificates itself, so it reaches the platform through a relay " +
-        'on 127.0.0.1 that checks this one before violet sends your login. A violet that bypasses the relay is not covered; the DeepFlow log says when that happens.',
+      detail: [
+        vscode.l10n.t('SHA-256 fingerprint:\n{0}', fingerprint),
+        vscode.l10n.t('Subject: {0}\nIssuer: {1}\nValid until: {2}', probe.subject, probe.issuer, probe.validTo),
+        vscode.l10n.t(
+          'Compare the fingerprint with the one your platform administrator gives you. Trusting pins this exact certificate for {0} only; TLS verification stays on everywhere else.',
+          origin,
+        ),
+        vscode.l10n.t(
+          "It covers violet's download and its pushes, and DeepFlow's Grafana in the editor. violet does not check certificates itself, so it reaches the platform through a relay on 127.0.0.1 that checks this one before violet sends your login. A violet that bypasses the relay is not covered; the DeepFlow log says when that happens.",
+        ),
+      ].join('\n\n'),
     },
     trustThisCertificate,
     pickCaFile,
@@ -49,19 +59,19 @@ export async function resolvePlatformTrust(platformUrl: string, store: TrustStor
   }
   if (choice === pickCaFile) {
     const picked = await vscode.window.showOpenDialog({
-      title: `The CA certificate that signed ${origin}`,
+      title: vscode.l10n.t('The CA certificate that signed {0}', origin),
       canSelectMany: false,
-      openLabel: 'Trust This CA',
-      filters: { 'PEM certificates': ['pem', 'crt', 'cer'] },
+      openLabel: vscode.l10n.t('Trust This CA'),
+      filters: { [vscode.l10n.t('PEM certificates')]: ['pem', 'crt', 'cer'] },
     });
     const file = picked?.[0];
     if (!file) throw new vscode.CancellationError();
     const caPem = await readFile(file.fsPath, 'utf8');
-    if (!caPem.includes('-----BEGIN CERTIFICATE-----')) throw new Error(`${file.fsPath} is not a PEM certificate.`);
+    if (!caPem.includes('-----BEGIN CERTIFICATE-----')) throw new Error(vscode.l10n.t('{0} is not a PEM certificate.', file.fsPath));
     const trust: PlatformTrust = { kind: 'caFile', caPem };
     await store.set(origin, trust);
     log.info(`Trusting ${origin} through the CA in ${file.fsPath}.`);
     return trust;
   }
-  throw new Error(`The certificate of ${origin} is not trusted, so nothing was sent to it or downloaded from it. Run the command again to trust it.`);
+  throw new Error(vscode.l10n.t('The certificate of {0} is not trusted, so nothing was sent to it or downloaded from it. Run the command again to trust it.', origin));
 }

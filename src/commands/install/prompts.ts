@@ -89,27 +89,44 @@ function pick<T>(...values: (T | undefined)[]): T | undefined {
   return values.find((v) => v !== undefined && v !== '');
 }
 
-const browseButton: vscode.QuickInputButton = { iconPath: new vscode.ThemeIcon('folder-opened'), tooltip: 'Browse…' };
+/** Made when asked (never at module scope), so its tooltip is in the display language. */
+function browseButton(): vscode.QuickInputButton {
+  return { iconPath: new vscode.ThemeIcon('folder-opened'), tooltip: vscode.l10n.t('Browse…') };
+}
 
-const artifactLabels: Record<ArtifactKind, string> = { nfs: 'NFS CSI plugin', deepflow: 'DeepFlow' };
+/** What the artifact boxes say, one whole sentence per artifact (the artifact's name takes a different place in Chinese). */
+function artifactTexts(kind: ArtifactKind): { empty: string; prompt: string; dialogTitle: string } {
+  return kind === 'nfs'
+    ? {
+        empty: vscode.l10n.t('Enter the path of the NFS CSI plugin artifact (.tgz), or press Browse…'),
+        prompt: vscode.l10n.t('The NFS CSI plugin artifact (.tgz) to push: type its absolute path, or press Browse…'),
+        dialogTitle: vscode.l10n.t('Pick the NFS CSI plugin artifact'),
+      }
+    : {
+        empty: vscode.l10n.t('Enter the path of the DeepFlow artifact (.tgz), or press Browse…'),
+        prompt: vscode.l10n.t('The DeepFlow artifact (.tgz) to push: type its absolute path, or press Browse…'),
+        dialogTitle: vscode.l10n.t('Pick the DeepFlow artifact'),
+      };
+}
 
 /** A typed path: absolute, an existing file, a .tgz named like the expected artifact. */
 export function validateArtifactPath(value: string, kind: ArtifactKind): string | undefined {
   const text = value.trim();
-  if (!text) return `Enter the path of the ${artifactLabels[kind]} artifact (.tgz), or press Browse…`;
-  if (!isAbsolute(text)) return 'Enter an absolute path, or press Browse…';
+  if (!text) return artifactTexts(kind).empty;
+  if (!isAbsolute(text)) return vscode.l10n.t('Enter an absolute path, or press Browse…');
   const naming = validateArtifactFile(text, kind);
   if (naming) return naming;
   try {
-    if (!statSync(text).isFile()) return `${text} is not a file`;
+    if (!statSync(text).isFile()) return vscode.l10n.t('{0} is not a file', text);
   } catch {
-    return `${text} does not exist`;
+    return vscode.l10n.t('{0} does not exist', text);
   }
   return undefined;
 }
 
 function artifactQuestion(kind: ArtifactKind, title: string, s: PromptServices): Question {
   const field = kind === 'nfs' ? 'nfsArtifact' : 'deepflowArtifact';
+  const texts = artifactTexts(kind);
   return {
     async ask(input, a, at) {
       const previous = pick(a[field], s.remembered[field]);
@@ -117,17 +134,17 @@ function artifactQuestion(kind: ArtifactKind, title: string, s: PromptServices):
         title,
         ...at,
         value: previous && existsSync(previous) ? previous : '',
-        prompt: `The ${artifactLabels[kind]} artifact (.tgz) to push: type its absolute path, or press Browse…`,
+        prompt: texts.prompt,
         placeholder: kind === 'nfs' ? '/path/to/nfs.amd64.v4.0.2.tgz' : '/path/to/deepflow-v3.19.0-fix.49.27.gb547cdc5-dbs.tgz',
         validate: (v) => validateArtifactPath(v, kind),
-        buttons: [browseButton],
+        buttons: [browseButton()],
         onButton: async (_button, box) => {
           const current = box.value.trim();
           const picked = await vscode.window.showOpenDialog({
-            title: `Pick the ${artifactLabels[kind]} artifact`,
+            title: texts.dialogTitle,
             canSelectMany: false,
-            openLabel: 'Use This Artifact',
-            filters: { 'Artifacts (.tgz)': ['tgz'] },
+            openLabel: vscode.l10n.t('Use This Artifact'),
+            filters: { [vscode.l10n.t('Artifacts (.tgz)')]: ['tgz'] },
             ...(current && isAbsolute(current) ? { defaultUri: vscode.Uri.file(current) } : {}),
           });
           const file = picked?.[0];
@@ -147,7 +164,7 @@ function questionsFor(topic: Topic, title: string, s: PromptServices): Question[
       return [
         textQuestion('platformUrl', title, {
           proposals: [r.platformUrl, d.platformUrl],
-          prompt: 'The ACP platform URL (https), where violet is downloaded from and artifacts are pushed to',
+          prompt: vscode.l10n.t('The ACP platform URL (https), where violet is downloaded from and artifacts are pushed to'),
           placeholder: 'https://acp.example.com',
           validate: validatePlatformUrl,
           normalise: normalisePlatformUrl,
@@ -158,8 +175,13 @@ function questionsFor(topic: Topic, title: string, s: PromptServices): Question[
         {
           async ask(input, a, at) {
             const items: (vscode.QuickPickItem & { kind2: 'password' | 'token' })[] = [
-              { label: 'Platform token', description: 'recommended; required for LDAP and OIDC users', detail: tokenAdvice, kind2: 'token' },
-              { label: 'Username and password', description: 'a local platform account', kind2: 'password' },
+              {
+                label: vscode.l10n.t('Platform token'),
+                description: vscode.l10n.t('recommended; required for LDAP and OIDC users'),
+                detail: vscode.l10n.t("violet takes the login on its command line, which other local users can read (ps) while a push runs: a token can be revoked without changing the account's password."),
+                kind2: 'token',
+              },
+              { label: vscode.l10n.t('Username and password'), description: vscode.l10n.t('a local platform account'), kind2: 'password' },
             ];
             const current = pick(a.authKind, r.authKind) ?? 'token';
             const chosen = await input.showQuickPick({
@@ -167,7 +189,7 @@ function questionsFor(topic: Topic, title: string, s: PromptServices): Question[
               ...at,
               items,
               activeItem: items.find((i) => i.kind2 === current),
-              placeholder: 'How should violet log in to the platform?',
+              placeholder: vscode.l10n.t('How should violet log in to the platform?'),
             });
             a.authKind = chosen.kind2;
           },
@@ -180,7 +202,7 @@ function questionsFor(topic: Topic, title: string, s: PromptServices): Question[
                 title,
                 ...at,
                 value: pick(a.username, r.username) ?? '',
-                prompt: 'The platform username (it needs the platform-admin-system role to push)',
+                prompt: vscode.l10n.t('The platform username (it needs the platform-admin-system role to push)'),
                 placeholder: 'admin@cpaas.io',
                 validate: validateUsername,
               })
@@ -198,8 +220,8 @@ function questionsFor(topic: Topic, title: string, s: PromptServices): Question[
               value: '',
               password: true,
               prompt: saved
-                ? `Press Enter to use the password saved for ${a.username ?? ''}, or type another`
-                : `The password of ${a.username ?? ''} on ${origin}`,
+                ? vscode.l10n.t('Press Enter to use the password saved for {0}, or type another', a.username ?? '')
+                : vscode.l10n.t('The password of {0} on {1}', a.username ?? '', origin),
               validate: (v) => (saved && v === '' ? undefined : validatePassword(v)),
             });
             a.password = value === '' && saved ? saved : value;
@@ -218,7 +240,7 @@ function questionsFor(topic: Topic, title: string, s: PromptServices): Question[
               ...at,
               value: '',
               password: true,
-              prompt: saved ? 'Press Enter to use the saved platform token, or paste another' : `A platform API token for ${origin}`,
+              prompt: saved ? vscode.l10n.t('Press Enter to use the saved platform token, or paste another') : vscode.l10n.t('A platform API token for {0}', origin),
               validate: (v) => (saved && v === '' ? undefined : validateToken(v)),
             });
             a.token = value === '' && saved ? saved : value.trim();
@@ -230,12 +252,16 @@ function questionsFor(topic: Topic, title: string, s: PromptServices): Question[
         {
           applies: (a) => !a.secretWasSaved,
           async ask(input, a, at) {
-            const what = a.authKind === 'token' ? 'token' : 'password';
+            const url = a.platformUrl ?? '';
+            const texts =
+              a.authKind === 'token'
+                ? { dontKeep: vscode.l10n.t("Don't keep the token"), keep: vscode.l10n.t("Keep the token in VS Code's secret storage"), question: vscode.l10n.t('Keep the token for {0}?', url) }
+                : { dontKeep: vscode.l10n.t("Don't keep the password"), keep: vscode.l10n.t("Keep the password in VS Code's secret storage"), question: vscode.l10n.t('Keep the password for {0}?', url) };
             const items = [
-              { label: `Don't keep the ${what}`, description: 'ask again next time', keep: false },
-              { label: `Keep the ${what} in VS Code's secret storage`, description: secretStorageDescription, keep: true },
+              { label: texts.dontKeep, description: vscode.l10n.t('ask again next time'), keep: false },
+              { label: texts.keep, description: secretStorageDescription(), keep: true },
             ];
-            const chosen = await input.showQuickPick({ title, ...at, items, placeholder: `Keep the ${what} for ${a.platformUrl ?? ''}?` });
+            const chosen = await input.showQuickPick({ title, ...at, items, placeholder: texts.question });
             a.keepSecret = chosen.keep;
           },
         },
@@ -251,10 +277,10 @@ function questionsFor(topic: Topic, title: string, s: PromptServices): Question[
             const version = chartVersionFromArtifact(a.deepflowArtifact ?? '');
             if (!version) return input.back();
             const items = [
-              { label: version, description: 'read from the artifact name; the Application asks for this chart version', back: false },
-              { label: 'Pick another artifact', description: '', back: true },
+              { label: version, description: vscode.l10n.t('read from the artifact name; the Application asks for this chart version'), back: false },
+              { label: vscode.l10n.t('Pick another artifact'), description: '', back: true },
             ];
-            const chosen = await input.showQuickPick({ title, ...at, items, placeholder: `Install DeepFlow chart version ${version}?` });
+            const chosen = await input.showQuickPick({ title, ...at, items, placeholder: vscode.l10n.t('Install DeepFlow chart version {0}?', version) });
             if (chosen.back) return input.back();
             a.chartVersion = version;
           },
@@ -264,13 +290,13 @@ function questionsFor(topic: Topic, title: string, s: PromptServices): Question[
       return [
         textQuestion('nfsServer', title, {
           proposals: [r.nfsServer, d.nfsServer],
-          prompt: 'The NFS server: a host name or an IPv4 address',
+          prompt: vscode.l10n.t('The NFS server: a host name or an IPv4 address'),
           placeholder: '10.100.0.4',
           validate: validateNfsServer,
         }),
         textQuestion('nfsPath', title, {
           proposals: [r.nfsPath, d.nfsPath],
-          prompt: 'The exported NFS path (absolute)',
+          prompt: vscode.l10n.t('The exported NFS path (absolute)'),
           placeholder: '/nfs',
           validate: validateNfsPath,
         }),
@@ -280,7 +306,7 @@ function questionsFor(topic: Topic, title: string, s: PromptServices): Question[
         textQuestion('storageClass', title, {
           proposals: [r.storageClass, d.storageClass],
           fallback: defaultNfsStorageClassName,
-          prompt: 'The storage class for DeepFlow’s volumes (created on the NFS share)',
+          prompt: vscode.l10n.t('The storage class for DeepFlow’s volumes (created on the NFS share)'),
           validate: validateStorageClassName,
         }),
       ];
@@ -290,14 +316,14 @@ function questionsFor(topic: Topic, title: string, s: PromptServices): Question[
           // The current context's cluster comes before the last answer: installing on another cluster is the
           // usual reason to rerun, and the guide's example name must never become a default.
           proposals: [s.defaults.clusterName, r.clusterName],
-          prompt: 'The cluster name as ACP shows it (DNS-1123: lowercase letters, digits, "-")',
+          prompt: vscode.l10n.t('The cluster name as ACP shows it (DNS-1123: lowercase letters, digits, "-")'),
           placeholder: 'business-1',
           validate: validateClusterName,
         }),
         textQuestion('grafanaAdminUser', title, {
           proposals: [r.grafanaAdminUser, d.grafanaAdminUser],
           fallback: 'admin',
-          prompt: 'The Grafana admin user',
+          prompt: vscode.l10n.t('The Grafana admin user'),
           validate: validateGrafanaUser,
           normalise: (v) => v.trim(),
         }),
@@ -306,27 +332,37 @@ function questionsFor(topic: Topic, title: string, s: PromptServices): Question[
           applies: (a) => grafanaSecretKey(a, s) !== undefined && !a.grafanaPasswordWasSaved,
           async ask(input, a, at) {
             const items = [
-              { label: "Don't keep the Grafana password", description: a.grafanaPasswordGenerated ? 'copy it when offered: it is shown only once' : 'ask again next time', keep: false },
-              { label: "Keep the Grafana password in VS Code's secret storage", description: secretStorageDescription, keep: true },
+              {
+                label: vscode.l10n.t("Don't keep the Grafana password"),
+                description: a.grafanaPasswordGenerated ? vscode.l10n.t('copy it when offered: it is shown only once') : vscode.l10n.t('ask again next time'),
+                keep: false,
+              },
+              { label: vscode.l10n.t("Keep the Grafana password in VS Code's secret storage"), description: secretStorageDescription(), keep: true },
             ];
-            const chosen = await input.showQuickPick({ title, ...at, items, placeholder: `Keep the Grafana admin password of ${a.grafanaAdminUser ?? ''} on ${a.clusterName ?? ''}?` });
+            const chosen = await input.showQuickPick({
+              title,
+              ...at,
+              items,
+              placeholder: vscode.l10n.t('Keep the Grafana admin password of {0} on {1}?', a.grafanaAdminUser ?? '', a.clusterName ?? ''),
+            });
             a.keepGrafanaPassword = chosen.keep;
           },
         },
-        sizeQuestion('mysqlSize', 'MySQL volume size', title, s),
-        sizeQuestion('clickhousePathSize', 'ClickHouse clickhouse-path volume size', title, s),
-        sizeQuestion('clickhouseStoragePathSize', 'ClickHouse clickhouse-storage-path volume size', title, s),
+        sizeQuestion('mysqlSize', title, s),
+        sizeQuestion('clickhousePathSize', title, s),
+        sizeQuestion('clickhouseStoragePathSize', title, s),
       ];
   }
 }
 
 /** Where SecretStorage keeps things, said plainly for each host (README, Security). */
-const secretStorageDescription = 'desktop: the OS keychain (weaker on Linux without a keyring); code-server: this browser session only';
+function secretStorageDescription(): string {
+  return vscode.l10n.t('desktop: the OS keychain (weaker on Linux without a keyring); code-server: this browser session only');
+}
 
-const tokenAdvice =
-  "violet takes the login on its command line, which other local users can read (ps) while a push runs: a token can be revoked without changing the account's password.";
-
-const showButton: vscode.QuickInputButton = { iconPath: new vscode.ThemeIcon('eye'), tooltip: 'Show or hide the password' };
+function showButton(): vscode.QuickInputButton {
+  return { iconPath: new vscode.ThemeIcon('eye'), tooltip: vscode.l10n.t('Show or hide the password') };
+}
 
 /** The SecretStorage key parts of the Grafana password: the platform origin, the cluster and the Grafana user. */
 function grafanaSecretKey(a: InstallAnswers, s: PromptServices): { origin: string; cluster: string; user: string } | undefined {
@@ -352,10 +388,10 @@ function grafanaPasswordQuestion(title: string, s: PromptServices): Question {
         value: offered,
         password: true,
         prompt: saved
-          ? `The Grafana admin password kept for ${a.grafanaAdminUser ?? ''} on ${a.clusterName ?? ''}: press Enter to use it, or type another`
-          : 'The Grafana admin password: a strong generated one is filled in (the eye shows it); press Enter to use it, or type your own',
+          ? vscode.l10n.t('The Grafana admin password kept for {0} on {1}: press Enter to use it, or type another', a.grafanaAdminUser ?? '', a.clusterName ?? '')
+          : vscode.l10n.t('The Grafana admin password: a strong generated one is filled in (the eye shows it); press Enter to use it, or type your own'),
         validate: validateGrafanaPassword,
-        buttons: [showButton],
+        buttons: [showButton()],
         onButton: (_button, box) => {
           box.password = !box.password;
           return Promise.resolve();
@@ -400,11 +436,24 @@ function textQuestion(field: TextField, title: string, options: TextQuestionOpti
   };
 }
 
-function sizeQuestion(field: SizeField, label: string, title: string, s: PromptServices): Question {
+/** Each volume's prompt as one sentence; the example is the chart's default size. */
+function sizePrompt(field: SizeField): string {
+  const example = defaultDeepflowSizes[field];
+  switch (field) {
+    case 'mysqlSize':
+      return vscode.l10n.t('MySQL volume size (a Kubernetes quantity, like {0})', example);
+    case 'clickhousePathSize':
+      return vscode.l10n.t('ClickHouse clickhouse-path volume size (a Kubernetes quantity, like {0})', example);
+    case 'clickhouseStoragePathSize':
+      return vscode.l10n.t('ClickHouse clickhouse-storage-path volume size (a Kubernetes quantity, like {0})', example);
+  }
+}
+
+function sizeQuestion(field: SizeField, title: string, s: PromptServices): Question {
   return textQuestion(field, title, {
     proposals: [s.remembered[field], s.defaults.settings[field]],
     fallback: defaultDeepflowSizes[field],
-    prompt: `${label} (a Kubernetes quantity, like ${defaultDeepflowSizes[field]})`,
+    prompt: sizePrompt(field),
     validate: validateQuantity,
   });
 }
