@@ -239,7 +239,7 @@ export class ComponentsTreeProvider implements vscode.TreeDataProvider<Node>, vs
         const item = new vscode.TreeItem(node.gap.node);
         item.id = node.id;
         item.description = node.gap.reason;
-        item.tooltip = `${node.gap.node}: ${node.gap.reason}`;
+        item.tooltip = texts.gapLine(node.gap);
         item.iconPath = new vscode.ThemeIcon('circle-slash', new vscode.ThemeColor('list.warningForeground'));
         item.contextValue = 'deepflow.coverageGap';
         return item;
@@ -485,7 +485,7 @@ function stateItem(label: string, state: PrerequisiteState | ComponentState): vs
   const item = new vscode.TreeItem(label);
   item.description = state.detail;
   item.iconPath = readinessIcon[state.readiness];
-  item.accessibilityInformation = { label: `${label}: ${state.readiness}, ${state.detail}` };
+  item.accessibilityInformation = { label: texts.stateAccessibility(label, state.readiness, state.detail) };
   return item;
 }
 

@@ -76,7 +76,7 @@ export class GrafanaPanels implements GrafanaAccess, vscode.Disposable {
     const health = await entry.proxied.check(signal);
     if (health.kind !== 'ok') {
       const problem = await this.problemFor(entry, health);
-      if (problem) throw new Error(`${problem.title}. ${problem.detail.join(' ')}`);
+      if (problem) throw new Error(vscode.l10n.t({ message: '{0}. {1}', args: [problem.title, problem.detail.join(' ')], comment: ['{0} is the title of a problem with Grafana (no full stop), {1} its cause and fix'] }));
     }
     return entry.proxied.api;
   }
@@ -253,6 +253,7 @@ export class GrafanaPanels implements GrafanaAccess, vscode.Disposable {
       scriptUri: panel.webview.asWebviewUri(vscode.Uri.joinPath(media, 'panel.js')).toString(),
       styleUri: panel.webview.asWebviewUri(vscode.Uri.joinPath(media, 'panel.css')).toString(),
       nonce: randomBytes(16).toString('base64'),
+      language: vscode.env.language,
     });
   }
 }

@@ -1,8 +1,10 @@
 /**
  * The HTML of the Grafana panel: a toolbar and a frame on the proxy's external origin, or a page that says what
  * is wrong and what to do. CSP: nothing but our own script and style (by nonce and webview origin) and frames
- * from the proxy's origin only.
+ * from the proxy's origin only. All text is written here, localized with vscode.l10n (a webview cannot call it), so
+ * panel.js carries no words and the CSP needs no inline script or data.
  */
+import * as vscode from 'vscode';
 
 /** What the panel's buttons on a problem page do. */
 export type ProblemAction = 'retry' | 'updateCredentials' | 'changePlatform' | 'trustAgain' | 'showLog';
@@ -20,6 +22,8 @@ export interface PanelAssets {
   scriptUri: string;
   styleUri: string;
   nonce: string;
+  /** VS Code's display language (`vscode.env.language`), the page's `lang`. */
+  language: string;
 }
 
 export type PanelView =
@@ -27,13 +31,20 @@ export type PanelView =
   | { kind: 'frame'; cluster: string; url: string; kiosk: boolean }
   | { kind: 'problem'; cluster: string; problem: PanelProblem };
 
-const actionLabels: Record<ProblemAction, string> = {
-  retry: 'Retry',
-  updateCredentials: 'Update Credentials…',
-  changePlatform: 'Change Platform URL…',
-  trustAgain: 'Trust the Certificate…',
-  showLog: 'Show Log',
-};
+function actionLabel(action: ProblemAction): string {
+  switch (action) {
+    case 'retry':
+      return vscode.l10n.t('Retry');
+    case 'updateCredentials':
+      return vscode.l10n.t('Update Credentials…');
+    case 'changePlatform':
+      return vscode.l10n.t('Change Platform URL…');
+    case 'trustAgain':
+      return vscode.l10n.t('Trust the Certificate…');
+    case 'showLog':
+      return vscode.l10n.t('Show Log');
+  }
+}
 
 export function escapeHtml(text: string): string {
   return text.replace(/[&<>"']/g, (c) => `&#${c.charCodeAt(0)};`);
@@ -50,7 +61,7 @@ export function panelHtml(view: PanelView, assets: PanelAssets): string {
     .filter(Boolean)
     .join('; ');
   return `<!DOCTYPE html>
-<html lang="en">
+<html lang="${escapeHtml(assets.language)}">
 <head>
 <meta charset="UTF-8">
 <meta http-equiv="Content-Security-Policy" content="${escapeHtml(csp)}">
@@ -68,20 +79,20 @@ ${body(view)}
 function body(view: PanelView): string {
   switch (view.kind) {
     case 'connecting':
-      return `<main class="message"><p class="progress" role="status">Connecting to DeepFlow's Grafana on cluster ${escapeHtml(view.cluster)}…</p></main>`;
+      return `<main class="message"><p class="progress" role="status">${escapeHtml(vscode.l10n.t("Connecting to DeepFlow's Grafana on cluster {0}…", view.cluster))}</p></main>`;
     case 'frame':
-      return `<nav class="toolbar" aria-label="Grafana toolbar">
-  <button type="button" data-action="reload" title="Reload Grafana in this panel">Reload</button>
-  <button type="button" data-action="openInBrowser" title="Open this page on the platform in your browser">Open in Browser</button>
-  <label title="Hide Grafana's menus and show only the dashboard"><input type="checkbox" data-action="kiosk"${view.kiosk ? ' checked' : ''}> Kiosk mode</label>
-  <span class="where">DeepFlow Grafana · cluster ${escapeHtml(view.cluster)}</span>
+      return `<nav class="toolbar" aria-label="${escapeHtml(vscode.l10n.t('Grafana toolbar'))}">
+  <button type="button" data-action="reload" title="${escapeHtml(vscode.l10n.t('Reload Grafana in this panel'))}">${escapeHtml(vscode.l10n.t('Reload'))}</button>
+  <button type="button" data-action="openInBrowser" title="${escapeHtml(vscode.l10n.t('Open this page on the platform in your browser'))}">${escapeHtml(vscode.l10n.t('Open in Browser'))}</button>
+  <label title="${escapeHtml(vscode.l10n.t("Hide Grafana's menus and show only the dashboard"))}"><input type="checkbox" data-action="kiosk"${view.kiosk ? ' checked' : ''}> ${escapeHtml(vscode.l10n.t('Kiosk mode'))}</label>
+  <span class="where">${escapeHtml(vscode.l10n.t('DeepFlow Grafana · cluster {0}', view.cluster))}</span>
 </nav>
-<iframe id="grafana" title="DeepFlow Grafana for cluster ${escapeHtml(view.cluster)}" src="${escapeHtml(view.url)}" allow="clipboard-read; clipboard-write"></iframe>`;
+<iframe id="grafana" title="${escapeHtml(vscode.l10n.t('DeepFlow Grafana for cluster {0}', view.cluster))}" src="${escapeHtml(view.url)}" allow="clipboard-read; clipboard-write"></iframe>`;
     case 'problem': {
       const { problem } = view;
       const paragraphs = problem.detail.map((p) => `<p>${escapeHtml(p)}</p>`).join('\n  ');
       const buttons = problem.actions
-        .map((a, i) => `<button type="button" data-action="${a}"${i === 0 ? '' : ' class="secondary"'}>${escapeHtml(actionLabels[a])}</button>`)
+        .map((a, i) => `<button type="button" data-action="${a}"${i === 0 ? '' : ' class="secondary"'}>${escapeHtml(actionLabel(a))}</button>`)
         .join('\n    ');
       return `<main class="message" role="alert">
   <h1>${escapeHtml(problem.title)}</h1>

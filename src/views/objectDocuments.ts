@@ -14,7 +14,7 @@ export function objectUri(context: string, ref: ObjectRef): vscode.Uri {
 function parseUri(uri: vscode.Uri): { context: string; ref: ObjectRef } {
   const parts = uri.path.split('/').slice(1).map(decodeURIComponent);
   const [context, apiVersion, kind, namespace, file] = parts;
-  if (!context || !apiVersion || !kind || !namespace || !file || parts.length !== 5) throw new Error(`Not a DeepFlow object address: ${uri.toString()}`);
+  if (!context || !apiVersion || !kind || !namespace || !file || parts.length !== 5) throw new Error(vscode.l10n.t('Not a DeepFlow object address: {0}', uri.toString()));
   return { context, ref: { apiVersion, kind, namespace: namespace === '_' ? undefined : namespace, name: file.replace(/\.yaml$/, '') } };
 }
 

@@ -3,6 +3,7 @@ import { agentPodPage, cachedPods, deepflowStatusFromCache } from '../acp/deepfl
 import type { GrafanaAccess } from '../grafana/contract';
 import { listDashboards } from '../grafana/dashboards';
 import type { Services } from '../services';
+import { texts } from './componentTexts';
 import { ComponentsTreeProvider, type ClusterTarget } from './componentsTree';
 import { registerStatusBar } from './statusBar';
 
@@ -33,7 +34,7 @@ export function registerComponentsView(context: vscode.ExtensionContext, service
     agentPodPage: (lease, continueToken, signal) => agentPodPage(lease.cache.client, continueToken, signal),
     dashboards: async (signal) => {
       const api = await grafana.currentApi(signal);
-      if (!api) throw new Error('no Grafana platform or login was given.');
+      if (!api) throw new Error(texts.noGrafanaAccess);
       return listDashboards(api, signal);
     },
   });
