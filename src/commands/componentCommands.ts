@@ -1,7 +1,7 @@
 import * as vscode from 'vscode';
 import { deepflowNamespace } from '../acp/components';
 import type { PodSummary } from '../acp/pods';
-import type { WatchHandle } from '../cluster/client';
+import type { ClusterClient, WatchHandle } from '../cluster/client';
 import { componentPodSelector } from '../acp/deepflowStatus';
 import type { ObjectRef } from '../cluster/types';
 import type { Services } from '../services';
@@ -113,20 +113,21 @@ class PodLogs implements vscode.Disposable {
   constructor(private readonly services: Services) {}
 
   async follow(context: string, pod: PodSummary): Promise<void> {
-    const key = `${context}/${pod.namespace}/${pod.name}`;
+    const client = this.services.cluster.clientFor(context);
+    const container = await this.pickContainer(client, pod);
+    if (!container) return;
+    const key = `${context}/${pod.namespace}/${pod.name}/${container.name}`;
     const existing = this.streams.get(key);
     if (existing?.handle) return existing.channel.show(true);
-    const channel = existing?.channel ?? vscode.window.createOutputChannel(objectActionTexts.logChannel(pod.name));
+    const channelName = container.only ? objectActionTexts.logChannel(pod.name) : objectActionTexts.logChannel(`${pod.name}/${container.name}`);
+    const channel = existing?.channel ?? vscode.window.createOutputChannel(channelName);
     const entry: { channel: vscode.OutputChannel; handle: WatchHandle | undefined } = { channel, handle: undefined };
     this.streams.set(key, entry);
     channel.show(true);
     channel.appendLine(objectActionTexts.logStarted(pod.name, context));
-    const client = this.services.cluster.clientFor(context);
-    const container = (await client.get({ apiVersion: 'v1', kind: 'Pod', name: pod.name, namespace: pod.namespace })).spec as { containers?: { name?: string }[] } | undefined;
-    const containerName = container?.containers?.[0]?.name ?? 'main';
     entry.handle = await client.streamLog(
       { name: pod.name, namespace: pod.namespace },
-      containerName,
+      container.name,
       { follow: true, tailLines: 500 },
       (text) => channel.append(this.services.log.redact(text)),
       (err) => {
@@ -134,6 +135,26 @@ class PodLogs implements vscode.Disposable {
         channel.appendLine(err ? objectActionTexts.logFailed(err.message) : objectActionTexts.logEnded);
       },
     );
+  }
+
+  /** The container whose log to follow: the only one, or the one the user picks, a container that is not ready first. */
+  private async pickContainer(client: ClusterClient, pod: PodSummary): Promise<{ name: string; only: boolean } | undefined> {
+    const live = await client.get({ apiVersion: 'v1', kind: 'Pod', name: pod.name, namespace: pod.namespace });
+    const names = ((live.spec as { containers?: { name?: string }[] } | undefined)?.containers ?? []).flatMap((c) => (c.name ? [c.name] : []));
+    if (names.length <= 1) return { name: names[0] ?? 'main', only: true };
+    const statuses = (live.status as { containerStatuses?: { name?: string; ready?: boolean; restartCount?: number; state?: { waiting?: { reason?: string } } }[] } | undefined)?.containerStatuses ?? [];
+    const items = names.map((name) => {
+      const status = statuses.find((c) => c.name === name);
+      const waiting = status?.state?.waiting?.reason;
+      const description = waiting ?? (status?.ready ? vscode.l10n.t('ready') : vscode.l10n.t('not ready'));
+      return { label: name, description, notReady: !status?.ready };
+    });
+    items.sort((a, b) => Number(b.notReady) - Number(a.notReady));
+    const picked = await vscode.window.showQuickPick(items, {
+      title: vscode.l10n.t('Show Pod Log: {0}', pod.name),
+      placeHolder: vscode.l10n.t('Pod {0} has {1} containers: pick the one whose log to follow', pod.name, names.length),
+    });
+    return picked ? { name: picked.label, only: false } : undefined;
   }
 
   dispose(): void {
