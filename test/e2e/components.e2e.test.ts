@@ -301,4 +301,42 @@ suite('components: the live Components view and status bar in a real VS Code', f
     assert.doesNotMatch((await editor.innerText()).replace(/\u00a0/g, ' '), /edited/);
     assert.equal(await page.locator('.part.editor .tab.active').filter({ hasText: 'deepflow-grafana.yaml' }).count(), 1);
   });
+
+  test('Restart Component… asks first: Cancel keeps the pods; Restart replaces them and the row comes back ready', async function () {
+    assert.ok(browser);
+    const { page } = browser;
+    const podNames = async () => (await kubectl(kubeconfig, ['get', 'pods', '-n', 'cpaas-system', '-l', 'component=deepflow-server', '-o', 'name'])).split('\n').filter(Boolean).sort();
+    const before = await podNames();
+    assert.equal(before.length, 1);
+    const restart = async (button: string) => {
+      await row(page, 'deepflow-server').first().click({ button: 'right' });
+      await page.locator('.monaco-menu .action-item').filter({ hasText: 'Restart Component…' }).first().click();
+      const dialog = page.locator('.monaco-dialog-box').filter({ hasText: 'Restart deepflow-server on' }).first();
+      await dialog.waitFor({ state: 'visible', timeout: 10_000 });
+      await dialog.getByRole('button', { name: button, exact: true }).click();
+      await dialog.waitFor({ state: 'hidden', timeout: 10_000 });
+    };
+    await restart('Cancel');
+    await page.waitForTimeout(1_000);
+    assert.deepEqual(await podNames(), before, 'Cancel restarted the component anyway');
+    await restart('Restart');
+    await within('a new deepflow-server pod', 15_000, async () => {
+      const now = await podNames();
+      return now.length === 1 && now[0] !== before[0];
+    });
+    await within('deepflow-server ready again', 30_000, async () => (await rowText(page, 'deepflow-server')).includes('1/1 ready'));
+  });
+
+  test('a taint set with kubectl keeps the agent off a node, and agent coverage names the taint', async function () {
+    assert.ok(browser);
+    const { page } = browser;
+    await kubectl(kubeconfig, ['taint', 'nodes', 'node-3', 'dedicated=gpu:NoExecute']);
+    try {
+      await within('node-3 named with its taint', 15_000, async () => /taint dedicated=gpu:NoExecute keeps the agent off this node/.test(await rowText(page, 'node-3')));
+      assert.match(await rowText(page, 'Agent coverage'), /2 of 3 nodes without a working agent/);
+    } finally {
+      await kubectl(kubeconfig, ['taint', 'nodes', 'node-3', 'dedicated-']);
+    }
+    await within('node-3 covered again', 20_000, async () => (await rowText(page, 'Agent coverage')).includes('1 of 3 nodes without a working agent'));
+  });
 });

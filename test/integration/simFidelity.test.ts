@@ -154,11 +154,22 @@ describe('simulator fidelity for strict clients', function () {
       });
     const podNodes = async () => (await client.list({ apiVersion: 'v1', kind: 'Pod', namespace: 'default' }, { labelSelector: 'app=fidelity-agent' })).items.map((p) => String((p.spec as { nodeName?: string }).nodeName)).sort();
     await statusWhen((s) => s.desiredNumberScheduled === 2 && s.numberReady === 2);
+    const webLabels = { app: 'fidelity-web' };
+    await client.apply({
+      apiVersion: 'apps/v1',
+      kind: 'Deployment',
+      metadata: { name: 'fidelity-web', namespace: 'default', labels: webLabels },
+      spec: { replicas: 2, selector: { matchLabels: webLabels }, template: { metadata: { labels: webLabels }, spec: { containers: [{ name: 'web', image: 'nginx:1.27' }] } } },
+    });
+    const webNodes = async () => (await client.list({ apiVersion: 'v1', kind: 'Pod', namespace: 'default' }, { labelSelector: 'app=fidelity-web' })).items.map((p) => String((p.spec as { nodeName?: string }).nodeName)).sort();
+    assert.deepEqual(await until('web pods on both nodes', async () => ((await webNodes()).join() === 'node-1,node-2' ? true : undefined)), true);
 
     await kubectl('taint', 'nodes', 'node-2', 'dedicated=gpu:NoExecute');
     const evicted = await statusWhen((s) => s.desiredNumberScheduled === 1 && s.numberReady === 1);
     assert.equal(evicted.numberMisscheduled, 0);
     assert.deepEqual(await podNodes(), ['node-1'], 'the NoExecute taint evicts the daemon pod');
+    await until('the web pod evicted to node-1', async () => ((await webNodes()).join() === 'node-1,node-1' ? true : undefined));
+    await client.delete({ apiVersion: 'apps/v1', kind: 'Deployment', name: 'fidelity-web', namespace: 'default' });
 
     await kubectl('taint', 'nodes', 'node-2', 'dedicated-');
     await statusWhen((s) => s.desiredNumberScheduled === 2 && s.numberReady === 2);

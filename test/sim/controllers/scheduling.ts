@@ -53,6 +53,8 @@ export interface Placement {
   fits: boolean;
   /** A pod already there may stay: only a NoExecute taint or a changed selector evicts (the DaemonSet rule). */
   mayStay: boolean;
+  /** An untolerated NoExecute taint: the taint manager evicts any pod already there. */
+  evicts: boolean;
   /** kube-scheduler's reason when it does not fit, e.g. "node(s) had untolerated taint {dedicated: gpu}". */
   reason?: string;
 }
@@ -61,13 +63,14 @@ export function placement(node: KubeObject, podSpec: Record<string, unknown>, da
   const selector = record(podSpec.nodeSelector);
   const labels = node.metadata.labels ?? {};
   if (Object.entries(selector).some(([k, v]) => labels[k] !== str(v))) {
-    return { fits: false, mayStay: false, reason: "node(s) didn't match Pod's node affinity/selector" };
+    return { fits: false, mayStay: false, evicts: false, reason: "node(s) didn't match Pod's node affinity/selector" };
   }
   const tolerations = tolerationsOf(podSpec, daemon);
   const blocking = taintsOf(node).filter((t) => (t.effect === 'NoSchedule' || t.effect === 'NoExecute') && !tolerates(tolerations, t));
   const first = blocking[0];
-  if (!first) return { fits: true, mayStay: true };
-  return { fits: false, mayStay: !blocking.some((t) => t.effect === 'NoExecute'), reason: `node(s) had untolerated taint {${first.key}: ${first.value ?? ''}}` };
+  if (!first) return { fits: true, mayStay: true, evicts: false };
+  const evicts = blocking.some((t) => t.effect === 'NoExecute');
+  return { fits: false, mayStay: !evicts, evicts, reason: `node(s) had untolerated taint {${first.key}: ${first.value ?? ''}}` };
 }
 
 /** kube-scheduler's FailedScheduling message: "0/3 nodes are available: 3 node(s) had untolerated taint {…}. preemption: …". */

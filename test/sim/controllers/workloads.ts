@@ -217,11 +217,21 @@ export class WorkloadController {
     recordPodEvent(this.store, pod, 'Pulling', `Pulling image "${firstImage(pod)}"`);
   }
 
-  /** The scheduler's retry: pending pods of `owner` that a node now takes are bound and start. */
-  private bindPending(owner: KubeObject): void {
+  /**
+   * The taint manager and the scheduler's retry: pods on a node with a NoExecute taint they do not tolerate are
+   * evicted (their controller makes new ones), and pending pods that a node now takes are bound and start.
+   */
+  private reschedule(owner: KubeObject): void {
     const bound: string[] = [];
+    const nodes = new Map(listShared(this.store, 'v1', 'Node').map((n) => [n.metadata.name, n]));
     for (const pod of this.ownedPods(owner)) {
-      if (nodeNameOf(pod)) continue;
+      const current = nodeNameOf(pod);
+      const node = current ? nodes.get(current) : undefined;
+      if (node && placement(node, record(pod.spec), false).evicts) {
+        this.store.delete('v1', 'Pod', pod.metadata.namespace, pod.metadata.name);
+        continue;
+      }
+      if (current) continue;
       const spec = record(pod.spec);
       const nodeName = this.nextNode(spec);
       if (!nodeName) {
@@ -311,7 +321,7 @@ export class WorkloadController {
   private reconcileDeployment(d: KubeObject): void {
     const replicas = num(record(d.spec).replicas) ?? 1;
     const t = this.template(d);
-    this.bindPending(d);
+    this.reschedule(d);
     const pods = this.ownedPods(d);
     // Simplified rolling update: pods of an old template are replaced all at once.
     for (const p of pods) if (p.metadata.labels?.['pod-template-hash'] !== t.hash) this.store.delete('v1', 'Pod', p.metadata.namespace, p.metadata.name);
@@ -347,7 +357,7 @@ export class WorkloadController {
     const replicas = num(record(s.spec).replicas) ?? 1;
     const t = this.template(s);
     const revision = `${s.metadata.name}-${t.hash}`;
-    this.bindPending(s);
+    this.reschedule(s);
     const byName = new Map(this.ownedPods(s).map((p) => [p.metadata.name, p]));
     const created: string[] = [];
     for (let i = 0; i < replicas; i++) {
