@@ -19,48 +19,12 @@ export interface ComponentSpec {
  * Descriptions are getters so each is localized when it is shown, not when this module loads.
  */
 export const deepflowComponents: readonly ComponentSpec[] = [
-  {
-    name: 'deepflow-mysql',
-    kind: 'Deployment',
-    get description() {
-      return l10n.t({ message: 'metadata store', args: [], comment: ['what the deepflow-mysql component does'] });
-    },
-  },
-  {
-    name: 'deepflow-clickhouse',
-    kind: 'StatefulSet',
-    get description() {
-      return l10n.t({ message: 'flow and trace store', args: [], comment: ['what the deepflow-clickhouse component does'] });
-    },
-  },
-  {
-    name: 'deepflow-server',
-    kind: 'Deployment',
-    get description() {
-      return l10n.t({ message: 'ingester and querier', args: [], comment: ['what the deepflow-server component does'] });
-    },
-  },
-  {
-    name: 'deepflow-app',
-    kind: 'Deployment',
-    get description() {
-      return l10n.t({ message: 'tracing API', args: [], comment: ['what the deepflow-app component does'] });
-    },
-  },
-  {
-    name: 'deepflow-grafana',
-    kind: 'Deployment',
-    get description() {
-      return l10n.t({ message: 'dashboards', args: [], comment: ['what the deepflow-grafana component does'] });
-    },
-  },
-  {
-    name: 'deepflow-agent',
-    kind: 'DaemonSet',
-    get description() {
-      return l10n.t({ message: 'eBPF agent on every node', args: [], comment: ['what the deepflow-agent component does'] });
-    },
-  },
+  { name: 'deepflow-mysql', kind: 'Deployment', get description() { return l10n.t({ message: 'metadata store', args: [], comment: ['what the deepflow-mysql component does'] }); } },
+  { name: 'deepflow-clickhouse', kind: 'StatefulSet', get description() { return l10n.t({ message: 'flow and trace store', args: [], comment: ['what the deepflow-clickhouse component does'] }); } },
+  { name: 'deepflow-server', kind: 'Deployment', get description() { return l10n.t({ message: 'ingester and querier', args: [], comment: ['what the deepflow-server component does'] }); } },
+  { name: 'deepflow-app', kind: 'Deployment', get description() { return l10n.t({ message: 'tracing API', args: [], comment: ['what the deepflow-app component does'] }); } },
+  { name: 'deepflow-grafana', kind: 'Deployment', get description() { return l10n.t({ message: 'dashboards', args: [], comment: ['what the deepflow-grafana component does'] }); } },
+  { name: 'deepflow-agent', kind: 'DaemonSet', get description() { return l10n.t({ message: 'eBPF agent on every node', args: [], comment: ['what the deepflow-agent component does'] }); } },
 ];
 
 export type PrerequisiteName = 'nfsPlugin' | 'storageClass' | 'application' | 'ingress';
@@ -78,25 +42,8 @@ export interface PrerequisiteSpec {
 // The labels that are words are getters, localized when shown; "Application deepflow" and "Ingress deepflow-grafana"
 // are a kind and a name, the same in every language.
 export const deepflowPrerequisites: readonly PrerequisiteSpec[] = [
-  {
-    id: 'nfsPlugin',
-    get label() {
-      return l10n.t('NFS CSI plugin (ars/nfs)');
-    },
-    apiVersion: 'operator.alauda.io/v1alpha1',
-    kind: 'AppRelease',
-    name: 'nfs',
-    namespace: deepflowNamespace,
-  },
-  {
-    id: 'storageClass',
-    get label() {
-      return l10n.t('Storage class nfs');
-    },
-    apiVersion: 'storage.k8s.io/v1',
-    kind: 'StorageClass',
-    name: 'nfs',
-  },
+  { id: 'nfsPlugin', get label() { return l10n.t('NFS CSI plugin (ars/nfs)'); }, apiVersion: 'operator.alauda.io/v1alpha1', kind: 'AppRelease', name: 'nfs', namespace: deepflowNamespace },
+  { id: 'storageClass', get label() { return l10n.t('Storage class nfs'); }, apiVersion: 'storage.k8s.io/v1', kind: 'StorageClass', name: 'nfs' },
   { id: 'application', label: 'Application deepflow', apiVersion: 'app.k8s.io/v1beta1', kind: 'Application', name: 'deepflow', namespace: deepflowNamespace },
   { id: 'ingress', label: 'Ingress deepflow-grafana', apiVersion: 'networking.k8s.io/v1', kind: 'Ingress', name: 'deepflow-grafana', namespace: deepflowNamespace },
 ];

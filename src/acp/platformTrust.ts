@@ -283,11 +283,7 @@ function tlsRefusalMessage(code: string, origin: string): string | undefined {
     case 'DEPTH_ZERO_SELF_SIGNED_CERT':
       return l10n.t('The certificate of {0} is not trusted: it is self-signed ({1}). Trust its SHA-256 fingerprint or pick the CA file that signed it.', origin, code);
     case 'SELF_SIGNED_CERT_IN_CHAIN':
-      return l10n.t(
-        'The certificate of {0} is not trusted: its chain ends in a CA that is not trusted ({1}). Trust its SHA-256 fingerprint or pick the CA file that signed it.',
-        origin,
-        code,
-      );
+      return l10n.t('The certificate of {0} is not trusted: its chain ends in a CA that is not trusted ({1}). Trust its SHA-256 fingerprint or pick the CA file that signed it.', origin, code);
     case 'UNABLE_TO_VERIFY_LEAF_SIGNATURE':
     case 'UNABLE_TO_GET_ISSUER_CERT_LOCALLY':
     case 'UNABLE_TO_GET_ISSUER_CERT':
@@ -295,11 +291,7 @@ function tlsRefusalMessage(code: string, origin: string): string | undefined {
     case 'CERT_HAS_EXPIRED':
       return l10n.t('The certificate of {0} is not trusted: it has expired ({1}). Trust its SHA-256 fingerprint or pick the CA file that signed it.', origin, code);
     case 'ERR_TLS_CERT_ALTNAME_INVALID':
-      return l10n.t(
-        'The certificate of {0} is not trusted: it was issued for another host name ({1}). Trust its SHA-256 fingerprint or pick the CA file that signed it.',
-        origin,
-        code,
-      );
+      return l10n.t('The certificate of {0} is not trusted: it was issued for another host name ({1}). Trust its SHA-256 fingerprint or pick the CA file that signed it.', origin, code);
     default:
       return undefined;
   }
