@@ -2,6 +2,7 @@
  * Which nodes the DeepFlow agent does not cover, and why, from the DaemonSet, the nodes and the agent pods that
  * are not Running (a field-selected list): never from every agent pod, which at 5,000 nodes costs seconds.
  */
+import * as l10n from '@vscode/l10n';
 import { numberField, recordField, stringField, type KubeObject } from './kubeObject';
 import { summarizePod } from './pods';
 
@@ -108,16 +109,19 @@ export function agentCoverage(daemonSet: KubeObject | undefined, nodes: readonly
     const pod = podsByNode.get(name);
     const kernel = nodeKernel(node);
     if (mismatch) {
-      gaps.push({ node: name, kind: 'nodeSelector', reason: `The agent's node selector ${mismatch[0]}=${String(mismatch[1])} keeps it off this node.` });
+      gaps.push({ node: name, kind: 'nodeSelector', reason: l10n.t("The agent's node selector {0} keeps it off this node.", `${mismatch[0]}=${String(mismatch[1])}`) });
     } else if (taint) {
-      gaps.push({ node: name, kind: 'taint', reason: `The taint ${taint.key}${taint.value ? `=${taint.value}` : ''}:${taint.effect} keeps the agent off this node.` });
+      gaps.push({ node: name, kind: 'taint', reason: l10n.t('The taint {0} keeps the agent off this node.', `${taint.key}${taint.value ? `=${taint.value}` : ''}:${taint.effect}`) });
     } else if (kernelBelowMinimum(kernel)) {
-      gaps.push({ node: name, kind: 'kernel', reason: `Kernel ${kernel ?? ''} is below ${minimumKernel.major}.${minimumKernel.minor}: the agent cannot use eBPF here.` });
+      gaps.push({ node: name, kind: 'kernel', reason: l10n.t('Kernel {0} is below {1}: the agent cannot use eBPF here.', kernel ?? '', `${minimumKernel.major}.${minimumKernel.minor}`) });
     } else if (pod && !pod.ready) {
       const why = pod.waitingReason ?? pod.phase;
-      gaps.push({ node: name, kind: 'pod', reason: `Agent pod ${pod.name} is ${why}${pod.waitingMessage ? `: ${pod.waitingMessage}` : ''}.` });
+      const reason = pod.waitingMessage
+        ? l10n.t('Agent pod {0} is {1}: {2}.', pod.name, why, pod.waitingMessage)
+        : l10n.t('Agent pod {0} is {1}.', pod.name, why);
+      gaps.push({ node: name, kind: 'pod', reason });
     } else if (!nodeReady(node)) {
-      gaps.push({ node: name, kind: 'nodeNotReady', reason: 'The node is NotReady.' });
+      gaps.push({ node: name, kind: 'nodeNotReady', reason: l10n.t('The node is NotReady.') });
     }
   }
   const status = recordField(daemonSet?.status);

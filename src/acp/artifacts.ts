@@ -2,6 +2,7 @@
  * The two artifacts pushed with violet. Their file names carry what the install needs: the DeepFlow artifact's name
  * holds the chart version that the Application must ask for.
  */
+import * as l10n from '@vscode/l10n';
 
 export type ArtifactKind = 'deepflow' | 'nfs';
 
@@ -28,17 +29,20 @@ const examples: Readonly<Record<ArtifactKind, string>> = {
   deepflow: 'deepflow-v3.19.0-fix.49.27.gb547cdc5-dbs.tgz',
   nfs: 'nfs.amd64.v4.0.2.tgz',
 };
-const labels: Readonly<Record<ArtifactKind, string>> = { deepflow: 'DeepFlow', nfs: 'NFS CSI plugin' };
+/** What the messages call each artifact ("the DeepFlow artifact"); localized when a message is made. */
+function labelOf(kind: ArtifactKind): string {
+  return kind === 'deepflow' ? l10n.t('DeepFlow artifact') : l10n.t('NFS CSI plugin artifact');
+}
 
 /** Checks a picked file by its name only (the picker guarantees it exists); returns a message, or undefined when fine. */
 export function validateArtifactFile(path: string, expected: ArtifactKind): string | undefined {
   const name = baseName(path);
-  if (!name) return `Pick the ${labels[expected]} artifact, like ${examples[expected]}`;
-  if (!name.endsWith('.tgz')) return `${name} is not a .tgz artifact; pick the ${labels[expected]} artifact, like ${examples[expected]}`;
+  if (!name) return l10n.t('Pick the {0}, like {1}', labelOf(expected), examples[expected]);
+  if (!name.endsWith('.tgz')) return l10n.t('{0} is not a .tgz artifact; pick the {1}, like {2}', name, labelOf(expected), examples[expected]);
   const actual: ArtifactKind | undefined = chartVersionFromArtifact(name) ? 'deepflow' : isNfsArtifact(name) ? 'nfs' : undefined;
   if (actual === expected) return undefined;
-  if (actual) return `${name} is the ${labels[actual]} artifact; pick the ${labels[expected]} artifact, like ${examples[expected]}`;
+  if (actual) return l10n.t('{0} is the {1}; pick the {2}, like {3}', name, labelOf(actual), labelOf(expected), examples[expected]);
   return expected === 'deepflow'
-    ? `${name} does not look like a DeepFlow artifact: its name must be deepflow-<version>.tgz, like ${examples.deepflow}`
-    : `${name} does not look like the NFS CSI plugin artifact, like ${examples.nfs}`;
+    ? l10n.t('{0} does not look like a DeepFlow artifact: its name must be deepflow-<version>.tgz, like {1}', name, examples.deepflow)
+    : l10n.t('{0} does not look like the NFS CSI plugin artifact, like {1}', name, examples.nfs);
 }

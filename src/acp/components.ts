@@ -1,3 +1,4 @@
+import * as l10n from '@vscode/l10n';
 import { conditionsOf, numberField, recordField, stringField, type Condition, type KubeObject } from './kubeObject';
 import { comparePods, type PodSummary } from './pods';
 
@@ -13,14 +14,17 @@ export interface ComponentSpec {
   readonly description: string;
 }
 
-/** The chart's six workloads (ACP-FACTS.md), in the order an engineer checks them: storage first, agent last. */
+/**
+ * The chart's six workloads (ACP-FACTS.md), in the order an engineer checks them: storage first, agent last.
+ * Descriptions are getters so each is localized when it is shown, not when this module loads.
+ */
 export const deepflowComponents: readonly ComponentSpec[] = [
-  { name: 'deepflow-mysql', kind: 'Deployment', description: 'metadata store' },
-  { name: 'deepflow-clickhouse', kind: 'StatefulSet', description: 'flow and trace store' },
-  { name: 'deepflow-server', kind: 'Deployment', description: 'ingester and querier' },
-  { name: 'deepflow-app', kind: 'Deployment', description: 'tracing API' },
-  { name: 'deepflow-grafana', kind: 'Deployment', description: 'dashboards' },
-  { name: 'deepflow-agent', kind: 'DaemonSet', description: 'eBPF agent on every node' },
+  { name: 'deepflow-mysql', kind: 'Deployment', get description() { return l10n.t({ message: 'metadata store', args: [], comment: ['what the deepflow-mysql component does'] }); } },
+  { name: 'deepflow-clickhouse', kind: 'StatefulSet', get description() { return l10n.t({ message: 'flow and trace store', args: [], comment: ['what the deepflow-clickhouse component does'] }); } },
+  { name: 'deepflow-server', kind: 'Deployment', get description() { return l10n.t({ message: 'ingester and querier', args: [], comment: ['what the deepflow-server component does'] }); } },
+  { name: 'deepflow-app', kind: 'Deployment', get description() { return l10n.t({ message: 'tracing API', args: [], comment: ['what the deepflow-app component does'] }); } },
+  { name: 'deepflow-grafana', kind: 'Deployment', get description() { return l10n.t({ message: 'dashboards', args: [], comment: ['what the deepflow-grafana component does'] }); } },
+  { name: 'deepflow-agent', kind: 'DaemonSet', get description() { return l10n.t({ message: 'eBPF agent on every node', args: [], comment: ['what the deepflow-agent component does'] }); } },
 ];
 
 export type PrerequisiteName = 'nfsPlugin' | 'storageClass' | 'application' | 'ingress';
@@ -35,9 +39,11 @@ export interface PrerequisiteSpec {
   readonly namespace?: string;
 }
 
+// The labels that are words are getters, localized when shown; "Application deepflow" and "Ingress deepflow-grafana"
+// are a kind and a name, the same in every language.
 export const deepflowPrerequisites: readonly PrerequisiteSpec[] = [
-  { id: 'nfsPlugin', label: 'NFS CSI plugin (ars/nfs)', apiVersion: 'operator.alauda.io/v1alpha1', kind: 'AppRelease', name: 'nfs', namespace: deepflowNamespace },
-  { id: 'storageClass', label: 'Storage class nfs', apiVersion: 'storage.k8s.io/v1', kind: 'StorageClass', name: 'nfs' },
+  { id: 'nfsPlugin', get label() { return l10n.t('NFS CSI plugin (ars/nfs)'); }, apiVersion: 'operator.alauda.io/v1alpha1', kind: 'AppRelease', name: 'nfs', namespace: deepflowNamespace },
+  { id: 'storageClass', get label() { return l10n.t('Storage class nfs'); }, apiVersion: 'storage.k8s.io/v1', kind: 'StorageClass', name: 'nfs' },
   { id: 'application', label: 'Application deepflow', apiVersion: 'app.k8s.io/v1beta1', kind: 'Application', name: 'deepflow', namespace: deepflowNamespace },
   { id: 'ingress', label: 'Ingress deepflow-grafana', apiVersion: 'networking.k8s.io/v1', kind: 'Ingress', name: 'deepflow-grafana', namespace: deepflowNamespace },
 ];
@@ -65,7 +71,7 @@ export interface ComponentState extends State {
  * DaemonSet status holds the counts, and listing its pods would cost seconds (SIMULATOR-FACTS.md).
  */
 export function componentState(spec: ComponentSpec, workload: KubeObject | undefined, pods: readonly PodSummary[] = []): ComponentState {
-  if (!workload) return { spec, readiness: 'missing', detail: 'not installed', ready: 0, desired: 0 };
+  if (!workload) return { spec, readiness: 'missing', detail: l10n.t('not installed'), ready: 0, desired: 0 };
   const status = recordField(workload.status);
   const desired =
     spec.kind === 'DaemonSet' ? numberField(status, 'desiredNumberScheduled') : numberField(recordField(workload.spec), 'replicas');
@@ -73,11 +79,11 @@ export function componentState(spec: ComponentSpec, workload: KubeObject | undef
   const conditions = conditionsOf(workload);
   const problemPods = pods.filter((p) => !p.ready).sort(comparePods);
   const base = { spec, ready, desired, conditions, problemPods };
-  const counts = `${ready}/${desired} ready`;
+  const counts = l10n.t('{0}/{1} ready', ready, desired);
   const failingPod = problemPods.find((p) => p.failing);
-  if (failingPod) return { ...base, readiness: 'failing', detail: `${counts}: ${failingPod.waitingReason ?? failingPod.phase}` };
+  if (failingPod) return { ...base, readiness: 'failing', detail: l10n.t('{0}/{1} ready: {2}', ready, desired, failingPod.waitingReason ?? failingPod.phase) };
   const stalled = conditions.find((c) => c.type === 'Progressing' && c.reason === 'ProgressDeadlineExceeded');
-  if (stalled) return { ...base, readiness: 'failing', detail: `${counts}: progress deadline exceeded` };
+  if (stalled) return { ...base, readiness: 'failing', detail: l10n.t('{0}/{1} ready: progress deadline exceeded', ready, desired) };
   if (desired > 0 && ready >= desired) return { ...base, readiness: 'ready', detail: counts };
   return { ...base, readiness: 'progressing', detail: counts };
 }
@@ -90,13 +96,13 @@ export interface PrerequisiteState extends State {
 
 /** Readiness rules from ACP-FACTS.md: ars Health=True, the Application's spec.assemblyPhase, the rest by existence. */
 export function prerequisiteState(spec: PrerequisiteSpec, obj: KubeObject | undefined): PrerequisiteState {
-  if (!obj) return { spec, readiness: 'missing', detail: 'not created' };
+  if (!obj) return { spec, readiness: 'missing', detail: l10n.t('not created') };
   switch (spec.id) {
     case 'nfsPlugin': {
       const health = conditionsOf(obj).find((c) => c.type === 'Health');
       if (health?.status === 'True') return { spec, readiness: 'ready', detail: 'Health=True' };
       const why = health?.reason ?? health?.message;
-      const detail = health ? `Health=${health.status}${why ? `: ${why}` : ''}` : 'waiting for Health';
+      const detail = health ? `Health=${health.status}${why ? `: ${why}` : ''}` : l10n.t('waiting for Health');
       return { spec, readiness: health?.status === 'False' && health.reason ? 'failing' : 'progressing', detail };
     }
     case 'application': {
@@ -107,10 +113,15 @@ export function prerequisiteState(spec: PrerequisiteSpec, obj: KubeObject | unde
     }
     case 'ingress': {
       const path = ingressPath(obj);
-      return { spec, readiness: 'ready', detail: path ? `present: ${path}` : 'present', note: path ? `Grafana is served under ${path} on the platform's address.` : undefined };
+      return {
+        spec,
+        readiness: 'ready',
+        detail: path ? l10n.t('present: {0}', path) : l10n.t('present'),
+        note: path ? l10n.t("Grafana is served under {0} on the platform's address.", path) : undefined,
+      };
     }
     case 'storageClass':
-      return { spec, readiness: 'ready', detail: 'present' };
+      return { spec, readiness: 'ready', detail: l10n.t('present') };
   }
 }
 

@@ -2,6 +2,7 @@
  * The guide's manifests (seed/deepflow-on-acp.md, steps 3 to 5), built as objects for server-side apply.
  * Field for field as the guide writes them, except the MySQL size bug, which buildDeepflowValues fixes.
  */
+import * as l10n from '@vscode/l10n';
 import { deepflowNamespace } from './components';
 import { buildDeepflowValues, chartValuesAnnotation, grafanaRootPath, serialiseDeepflowValues, type DeepflowInput } from './deepflowValues';
 import type { KubeObject } from './kubeObject';
@@ -90,7 +91,7 @@ export function buildNfsStorageClass({ name, server, share }: NfsStorageClassInp
 /** The cluster name is pasted into a URL path and an ingress regex, so a bad one must never reach a manifest. */
 function checkedClusterName(clusterName: string): string {
   const problem = validateClusterName(clusterName);
-  if (problem) throw new Error(`Invalid cluster name "${clusterName}": ${problem}`);
+  if (problem) throw new Error(l10n.t('Invalid cluster name "{0}": {1}', clusterName, problem));
   return clusterName;
 }
 

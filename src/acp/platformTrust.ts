@@ -4,6 +4,7 @@
  * was shown and accepted (a pin). Verification is never switched off for the process: each trust kind is an
  * `https.Agent` of its own, so the same trust serves violet's download now and the Grafana proxy later.
  */
+import * as l10n from '@vscode/l10n';
 import { createHash, randomBytes } from 'node:crypto';
 import { createWriteStream } from 'node:fs';
 import { chmod, rename, rm } from 'node:fs/promises';
@@ -55,7 +56,7 @@ export class PlatformTrustError extends Error {
 /** `https://host:port` of a URL, the key of a trust decision. Throws for anything but https. */
 export function originOf(url: string): string {
   const parsed = new URL(url);
-  if (parsed.protocol !== 'https:') throw new Error(`The platform URL must use https: ${parsed.protocol}//${parsed.host}`);
+  if (parsed.protocol !== 'https:') throw new Error(l10n.t('The platform URL must use https: {0}', `${parsed.protocol}//${parsed.host}`));
   return parsed.origin;
 }
 
@@ -109,7 +110,7 @@ export function probePlatformCertificate(url: string, timeoutMs = 10_000): Promi
   const host = hostOf(parsed);
   return new Promise<CertificateProbe>((resolve, reject) => {
     const socket = tlsConnect({ host, port: portOf(parsed), servername: serverNameFor(host), rejectUnauthorized: false });
-    const timer = setTimeout(() => socket.destroy(new Error(`${parsed.origin} did not complete a TLS handshake within ${timeoutMs / 1000} s.`)), timeoutMs);
+    const timer = setTimeout(() => socket.destroy(handshakeTimeoutError(parsed.origin, timeoutMs)), timeoutMs);
     socket.once('secureConnect', () => {
       clearTimeout(timer);
       const cert = socket.getPeerCertificate();
@@ -127,7 +128,7 @@ export function probePlatformCertificate(url: string, timeoutMs = 10_000): Promi
     });
     socket.once('error', (err: Error) => {
       clearTimeout(timer);
-      reject(new Error(`Cannot reach ${parsed.origin}: ${err.message}`));
+      reject(new Error(l10n.t('Cannot reach {0}: {1}', parsed.origin, err.message)));
     });
   });
 }
@@ -149,10 +150,19 @@ export async function resolvePlatformTrust(
   const probe = await probePlatformCertificate(origin);
   const trust = probe.trusted ? ({ kind: 'system' } as const) : await decide(probe, origin);
   if (!trust) {
-    throw new PlatformTrustError('untrusted', `The certificate of ${origin} (SHA-256 ${probe.fingerprint}) was not trusted; nothing was downloaded or sent.`, origin, probe.fingerprint);
+    throw new PlatformTrustError(
+      'untrusted',
+      l10n.t('The certificate of {0} (SHA-256 {1}) was not trusted; nothing was downloaded or sent.', origin, probe.fingerprint),
+      origin,
+      probe.fingerprint,
+    );
   }
   await store.set(origin, trust);
   return trust;
+}
+
+function handshakeTimeoutError(origin: string, timeoutMs: number): Error {
+  return new Error(l10n.t('{0} did not complete a TLS handshake within {1} s.', origin, timeoutMs / 1000));
 }
 
 /** How long a TLS handshake to the platform may take when the caller names no timeout. */
@@ -186,7 +196,7 @@ export function connectVerified(host: string, port: number, trust: PlatformTrust
       socket.destroy();
       reject(explainTlsError(err, origin));
     };
-    const timer = setTimeout(() => fail(new Error(`${origin} did not complete a TLS handshake within ${timeoutMs / 1000} s.`)), timeoutMs);
+    const timer = setTimeout(() => fail(handshakeTimeoutError(origin, timeoutMs)), timeoutMs);
     socket.once('secureConnect', () => {
       if (trust.kind === 'pinned') {
         const presented = socket.getPeerCertificate().fingerprint256;
@@ -238,8 +248,12 @@ class PinnedAgent extends Agent {
 function pinMismatchError(origin: string, presented: string, pinned: string): PlatformTrustError {
   return new PlatformTrustError(
     'pinMismatch',
-    `The certificate of ${origin} has changed: it now has SHA-256 fingerprint ${formatFingerprint(presented)}, but you trusted ${formatFingerprint(pinned)}. ` +
-      'Refusing to connect. If the platform renewed its certificate, check the new fingerprint with your administrator and trust it again.',
+    l10n.t(
+      'The certificate of {0} has changed: it now has SHA-256 fingerprint {1}, but you trusted {2}. Refusing to connect. If the platform renewed its certificate, check the new fingerprint with your administrator and trust it again.',
+      origin,
+      formatFingerprint(presented),
+      formatFingerprint(pinned),
+    ),
     origin,
     formatFingerprint(presented),
     formatFingerprint(pinned),
@@ -263,29 +277,32 @@ export function httpsAgentFor(trust: PlatformTrust, handshakeTimeoutMs = DEFAULT
   }
 }
 
-const TLS_REFUSALS: Record<string, string> = {
-  DEPTH_ZERO_SELF_SIGNED_CERT: 'it is self-signed',
-  SELF_SIGNED_CERT_IN_CHAIN: 'its chain ends in a CA that is not trusted',
-  UNABLE_TO_VERIFY_LEAF_SIGNATURE: 'its issuer is not trusted',
-  UNABLE_TO_GET_ISSUER_CERT_LOCALLY: 'its issuer is not trusted',
-  UNABLE_TO_GET_ISSUER_CERT: 'its issuer is not trusted',
-  CERT_HAS_EXPIRED: 'it has expired',
-  ERR_TLS_CERT_ALTNAME_INVALID: 'it was issued for another host name',
-};
+/** The whole sentence for each TLS refusal the user can fix by trusting the certificate; undefined for other codes. */
+function tlsRefusalMessage(code: string, origin: string): string | undefined {
+  switch (code) {
+    case 'DEPTH_ZERO_SELF_SIGNED_CERT':
+      return l10n.t('The certificate of {0} is not trusted: it is self-signed ({1}). Trust its SHA-256 fingerprint or pick the CA file that signed it.', origin, code);
+    case 'SELF_SIGNED_CERT_IN_CHAIN':
+      return l10n.t('The certificate of {0} is not trusted: its chain ends in a CA that is not trusted ({1}). Trust its SHA-256 fingerprint or pick the CA file that signed it.', origin, code);
+    case 'UNABLE_TO_VERIFY_LEAF_SIGNATURE':
+    case 'UNABLE_TO_GET_ISSUER_CERT_LOCALLY':
+    case 'UNABLE_TO_GET_ISSUER_CERT':
+      return l10n.t('The certificate of {0} is not trusted: its issuer is not trusted ({1}). Trust its SHA-256 fingerprint or pick the CA file that signed it.', origin, code);
+    case 'CERT_HAS_EXPIRED':
+      return l10n.t('The certificate of {0} is not trusted: it has expired ({1}). Trust its SHA-256 fingerprint or pick the CA file that signed it.', origin, code);
+    case 'ERR_TLS_CERT_ALTNAME_INVALID':
+      return l10n.t('The certificate of {0} is not trusted: it was issued for another host name ({1}). Trust its SHA-256 fingerprint or pick the CA file that signed it.', origin, code);
+    default:
+      return undefined;
+  }
+}
 
 /** Turns a TLS refusal into a PlatformTrustError that tells the user what to do; other errors pass through. */
 export function explainTlsError(err: Error, origin: string): Error {
   if (err instanceof PlatformTrustError) return err;
   const code = (err as { code?: unknown }).code;
-  if (typeof code === 'string' && TLS_REFUSALS[code] !== undefined) {
-    return new PlatformTrustError(
-      'untrusted',
-      `The certificate of ${origin} is not trusted: ${TLS_REFUSALS[code]} (${code}). Trust its SHA-256 fingerprint or pick the CA file that signed it.`,
-      origin,
-      undefined,
-    );
-  }
-  return err;
+  const message = typeof code === 'string' ? tlsRefusalMessage(code, origin) : undefined;
+  return message === undefined ? err : new PlatformTrustError('untrusted', message, origin, undefined);
 }
 
 export interface PlatformRequestOptions {
@@ -310,7 +327,7 @@ export function requestPlatform(url: string, trust: PlatformTrust, options: Plat
       if (ownAgent) res.once('close', () => agent.destroy());
       resolve(res);
     });
-    req.once('timeout', () => req.destroy(new Error(`${origin} did not answer within ${(options.timeoutMs ?? 30_000) / 1000} s.`)));
+    req.once('timeout', () => req.destroy(new Error(l10n.t('{0} did not answer within {1} s.', origin, (options.timeoutMs ?? 30_000) / 1000))));
     req.once('error', (err) => {
       if (ownAgent) agent.destroy();
       reject(explainTlsError(err, origin));
@@ -340,7 +357,7 @@ function cappedHashing(url: string, maxBytes: number): Transform & { bytes: () =
     transform(chunk: Buffer, _encoding, callback) {
       bytes += chunk.length;
       if (bytes > maxBytes) {
-        callback(new Error(`The download of ${url} is larger than ${mebibytes(maxBytes)}; stopped and removed it.`));
+        callback(new Error(l10n.t('The download of {0} is larger than {1}; stopped and removed it.', url, mebibytes(maxBytes))));
         return;
       }
       hash.update(chunk);
@@ -374,18 +391,18 @@ export async function downloadFile(
       if (status >= 300 && status < 400 && res.headers.location && redirects < 3) {
         res.resume();
         const next = new URL(res.headers.location, current);
-        if (next.origin !== originOf(url)) throw new Error(`${originOf(url)} redirected the download to another origin (${next.origin}); refusing to follow.`);
+        if (next.origin !== originOf(url)) throw new Error(l10n.t('{0} redirected the download to another origin ({1}); refusing to follow.', originOf(url), next.origin));
         current = next.toString();
         continue;
       }
       if (status !== 200) {
         res.resume();
-        throw new Error(`Download of ${current} failed: the platform answered ${status} ${res.statusMessage ?? ''}`.trim());
+        throw new Error(l10n.t('Download of {0} failed: the platform answered {1}', current, `${status} ${res.statusMessage ?? ''}`.trim()));
       }
       const announced = Number(res.headers['content-length'] ?? NaN);
       if (announced > maxBytes) {
         res.destroy();
-        throw new Error(`The download of ${current} is ${mebibytes(announced)}, more than the ${mebibytes(maxBytes)} allowed; nothing was saved.`);
+        throw new Error(l10n.t('The download of {0} is {1}, more than the {2} allowed; nothing was saved.', current, mebibytes(announced), mebibytes(maxBytes)));
       }
       const counter = cappedHashing(current, maxBytes);
       await pipeline(res, counter, createWriteStream(temp, { mode: 0o600 }), { signal });

@@ -1,3 +1,4 @@
+import * as l10n from '@vscode/l10n';
 import { numberField, recordField, stringField, type KubeObject } from './kubeObject';
 
 /** Waiting reasons that mean a container will not start by itself: the component is failing, not progressing. */
@@ -80,7 +81,8 @@ export function podAge(createdAt: string | undefined, now = Date.now()): string 
 /** One line per pod for a description: "Running · 1/1 ready · 0 restarts · 3m · node-2". */
 export function describePod(pod: PodSummary, now = Date.now()): string {
   const state = pod.waitingReason && !pod.ready ? pod.waitingReason : pod.phase;
-  const parts = [state, `${pod.readyContainers}/${pod.containers} ready`, `${pod.restarts} ${pod.restarts === 1 ? 'restart' : 'restarts'}`];
+  const restarts = pod.restarts === 1 ? l10n.t('1 restart') : l10n.t('{0} restarts', pod.restarts);
+  const parts = [state, l10n.t('{0}/{1} ready', pod.readyContainers, pod.containers), restarts];
   const age = podAge(pod.createdAt, now);
   if (age) parts.push(age);
   if (pod.node) parts.push(pod.node);

@@ -11,6 +11,7 @@
  * Its limit: it covers violet only when violet uses it. Go skips proxies for localhost and loopback addresses, and
  * a violet that ignores HTTPS_PROXY connects directly; `connections` tells afterwards whether violet came through.
  */
+import * as l10n from '@vscode/l10n';
 import { randomBytes, timingSafeEqual } from 'node:crypto';
 import { createServer, type IncomingMessage, type Server } from 'node:http';
 import { isIP, type AddressInfo, type Socket } from 'node:net';
@@ -91,7 +92,10 @@ export async function startPushRelay(options: PushRelayOptions): Promise<PushRel
       return;
     }
     if ((req.url ?? '').toLowerCase() !== target) {
-      noteRefusal(new Error(`violet asked for ${req.url ?? '(nothing)'}, but this push may only reach the platform ${platform.origin}; refused.`));
+      const refusal = req.url
+        ? l10n.t('violet asked for {0}, but this push may only reach the platform {1}; refused.', req.url, platform.origin)
+        : l10n.t('violet asked for no address, but this push may only reach the platform {0}; refused.', platform.origin);
+      noteRefusal(new Error(refusal));
       refuse(client, '403 Forbidden');
       return;
     }

@@ -3,6 +3,7 @@
  * user types, or undefined when the value is fine, so `InputBox.validationMessage` can take the result directly.
  */
 import { randomInt } from 'node:crypto';
+import * as l10n from '@vscode/l10n';
 import { publicObjectNames } from './redact';
 
 export type ValidationResult = string | undefined;
@@ -33,7 +34,10 @@ function isHostname(text: string): boolean {
 // ---------------------------------------------------------------------------------------------------------------
 // Platform URL and credentials
 
-const ipv6Refused = 'IPv6 addresses are not supported: violet cannot use them. Enter a host name or an IPv4 address';
+// A function, not a constant: the message is localized when it is shown, after activation configured the bundle.
+function ipv6Refused(): string {
+  return l10n.t('IPv6 addresses are not supported: violet cannot use them. Enter a host name or an IPv4 address');
+}
 
 /**
  * The ACP platform address, as violet's `--platform-address` takes it: https, a host, no path.
@@ -41,28 +45,28 @@ const ipv6Refused = 'IPv6 addresses are not supported: violet cannot use them. E
  */
 export function validatePlatformUrl(value: string): ValidationResult {
   const text = value.trim();
-  if (!text) return 'Enter the platform URL, like https://acp.example.com';
-  if (/^http:\/\//i.test(text)) return 'The platform URL must use https:// — violet and the platform API require TLS';
+  if (!text) return l10n.t('Enter the platform URL, like https://acp.example.com');
+  if (/^http:\/\//i.test(text)) return l10n.t('The platform URL must use https:// — violet and the platform API require TLS');
   if (!/^https:\/\//i.test(text)) {
     return /^[a-z][a-z0-9+.-]*:\/\//i.test(text)
-      ? 'The platform URL must use https://'
-      : `Start the platform URL with https://, like https://${text.replace(/\/+$/, '')}`;
+      ? l10n.t('The platform URL must use https://')
+      : l10n.t('Start the platform URL with https://, like https://{0}', text.replace(/\/+$/, ''));
   }
   const authority = text.slice('https://'.length).split(/[/?#]/)[0] ?? '';
   if (authority.startsWith('[') || (authority.match(/:/g) ?? []).length > 1) {
-    return ipv6Refused;
+    return ipv6Refused();
   }
   let url: URL;
   try {
     url = new URL(text);
   } catch {
-    return 'This is not a valid URL; enter it like https://acp.example.com';
+    return l10n.t('This is not a valid URL; enter it like https://acp.example.com');
   }
-  if (url.hostname.startsWith('[')) return ipv6Refused;
-  if (!url.hostname || /^https:\/\/[/:]/i.test(text)) return 'The platform URL must name a host, like https://acp.example.com';
-  if (url.username || url.password) return 'Leave credentials out of the URL; they are asked for separately';
+  if (url.hostname.startsWith('[')) return ipv6Refused();
+  if (!url.hostname || /^https:\/\/[/:]/i.test(text)) return l10n.t('The platform URL must name a host, like https://acp.example.com');
+  if (url.username || url.password) return l10n.t('Leave credentials out of the URL; they are asked for separately');
   if (url.pathname !== '/' || url.search || url.hash) {
-    return `Enter only the platform address, without a path: ${url.origin}`;
+    return l10n.t('Enter only the platform address, without a path: {0}', url.origin);
   }
   return undefined;
 }
@@ -79,21 +83,21 @@ export function normalisePlatformUrl(value: string): string {
 }
 
 export function validateUsername(value: string): ValidationResult {
-  if (!value.trim()) return 'Enter the platform username, like admin@cpaas.io';
-  if (/\s/.test(value)) return 'The username must not contain spaces';
-  if (hasControlCharacter(value)) return 'The username contains a control character';
+  if (!value.trim()) return l10n.t('Enter the platform username, like admin@cpaas.io');
+  if (/\s/.test(value)) return l10n.t('The username must not contain spaces');
+  if (hasControlCharacter(value)) return l10n.t('The username contains a control character');
   return undefined;
 }
 
 export function validatePassword(value: string): ValidationResult {
-  if (!value) return 'Enter the password';
+  if (!value) return l10n.t('Enter the password');
   return undefined;
 }
 
 /** A platform API token (LDAP and OIDC users cannot log violet in with a password). */
 export function validateToken(value: string): ValidationResult {
-  if (!value.trim()) return 'Enter the platform token';
-  if (/\s/.test(value)) return 'The token must not contain spaces or line breaks; paste it again';
+  if (!value.trim()) return l10n.t('Enter the platform token');
+  if (/\s/.test(value)) return l10n.t('The token must not contain spaces or line breaks; paste it again');
   return undefined;
 }
 
@@ -103,27 +107,27 @@ export function validateToken(value: string): ValidationResult {
 // The NFS values go into the StorageClass as typed, so surrounding spaces are refused rather than trimmed.
 export function validateNfsServer(value: string): ValidationResult {
   const text = value;
-  if (!text.trim()) return 'Enter the NFS server, a host name or an IPv4 address like 10.100.0.4';
-  if (/\s/.test(text)) return text === text.trim() ? 'The NFS server must not contain spaces' : 'The NFS server must not start or end with spaces';
-  if (/^[a-z][a-z0-9+.-]*:\/\//i.test(text)) return 'Enter only the host, without a scheme such as nfs://';
+  if (!text.trim()) return l10n.t('Enter the NFS server, a host name or an IPv4 address like 10.100.0.4');
+  if (/\s/.test(text)) return text === text.trim() ? l10n.t('The NFS server must not contain spaces') : l10n.t('The NFS server must not start or end with spaces');
+  if (/^[a-z][a-z0-9+.-]*:\/\//i.test(text)) return l10n.t('Enter only the host, without a scheme such as nfs://');
   if (text.includes('/') || text.includes(':')) {
     return text.includes(':') && !text.includes('/')
-      ? 'Enter a host name or an IPv4 address (IPv6 and ports are not supported)'
-      : 'Enter only the host; the NFS path is asked for in the next step';
+      ? l10n.t('Enter a host name or an IPv4 address (IPv6 and ports are not supported)')
+      : l10n.t('Enter only the host; the NFS path is asked for in the next step');
   }
-  if (/^[\d.]+$/.test(text)) return isIpv4(text) ? undefined : `${text} is not a valid IPv4 address`;
-  if (!isHostname(text)) return 'Enter a valid host name (letters, digits, "-" and ".") or an IPv4 address';
+  if (/^[\d.]+$/.test(text)) return isIpv4(text) ? undefined : l10n.t('{0} is not a valid IPv4 address', text);
+  if (!isHostname(text)) return l10n.t('Enter a valid host name (letters, digits, "-" and ".") or an IPv4 address');
   return undefined;
 }
 
 export function validateNfsPath(value: string): ValidationResult {
   const text = value;
-  if (!text.trim()) return 'Enter the NFS share path, like /nfs';
-  if (text !== text.trim()) return 'The NFS path must not start or end with spaces';
-  if (/^[^/]*:\//.test(text)) return 'Enter only the path, without the server, like /nfs';
-  if (!text.startsWith('/')) return 'The NFS path must be an absolute path, like /nfs';
-  if (/\s/.test(text) || hasControlCharacter(text)) return 'The NFS path must not contain spaces';
-  if (text.split('/').some((segment) => segment === '..' || segment === '.')) return 'The NFS path must not contain "." or ".." segments';
+  if (!text.trim()) return l10n.t('Enter the NFS share path, like /nfs');
+  if (text !== text.trim()) return l10n.t('The NFS path must not start or end with spaces');
+  if (/^[^/]*:\//.test(text)) return l10n.t('Enter only the path, without the server, like /nfs');
+  if (!text.startsWith('/')) return l10n.t('The NFS path must be an absolute path, like /nfs');
+  if (/\s/.test(text) || hasControlCharacter(text)) return l10n.t('The NFS path must not contain spaces');
+  if (text.split('/').some((segment) => segment === '..' || segment === '.')) return l10n.t('The NFS path must not contain "." or ".." segments');
   return undefined;
 }
 
@@ -132,21 +136,21 @@ export function validateNfsPath(value: string): ValidationResult {
 
 /** The cluster name ends up in the agent's config and in the Grafana path, which ACP builds from DNS-1123 labels. */
 export function validateClusterName(value: string): ValidationResult {
-  if (!value) return 'Enter the cluster name, as ACP shows it';
-  if (value.length > 63) return 'The cluster name must be at most 63 characters';
-  if (/[A-Z]/.test(value)) return `Cluster names use lowercase letters only: try ${value.toLowerCase()}`;
+  if (!value) return l10n.t('Enter the cluster name, as ACP shows it');
+  if (value.length > 63) return l10n.t('The cluster name must be at most 63 characters');
+  if (/[A-Z]/.test(value)) return l10n.t('Cluster names use lowercase letters only: try {0}', value.toLowerCase());
   if (!dns1123Label.test(value)) {
-    return "The cluster name may hold only lowercase letters, digits and '-', and must start and end with a letter or digit";
+    return l10n.t("The cluster name may hold only lowercase letters, digits and '-', and must start and end with a letter or digit");
   }
   return undefined;
 }
 
 export function validateStorageClassName(value: string): ValidationResult {
-  if (!value) return 'Enter the storage class name, like nfs';
-  if (value.length > 253) return 'The storage class name must be at most 253 characters';
-  if (/[A-Z]/.test(value)) return `Storage class names use lowercase letters only: try ${value.toLowerCase()}`;
+  if (!value) return l10n.t('Enter the storage class name, like nfs');
+  if (value.length > 253) return l10n.t('The storage class name must be at most 253 characters');
+  if (/[A-Z]/.test(value)) return l10n.t('Storage class names use lowercase letters only: try {0}', value.toLowerCase());
   if (!value.split('.').every((label) => label.length <= 63 && dns1123Label.test(label))) {
-    return "The storage class name may hold only lowercase letters, digits, '-' and '.', and must start and end with a letter or digit";
+    return l10n.t("The storage class name may hold only lowercase letters, digits, '-' and '.', and must start and end with a letter or digit");
   }
   return undefined;
 }
@@ -158,9 +162,9 @@ export function validateStorageClassName(value: string): ValidationResult {
 export const defaultGrafanaAdminPassword = 'deepflow';
 
 export function validateGrafanaUser(value: string): ValidationResult {
-  if (!value.trim()) return 'Enter the Grafana admin user, like admin';
-  if (/\s/.test(value)) return 'The Grafana admin user must not contain spaces';
-  if (hasControlCharacter(value)) return 'The Grafana admin user contains a control character';
+  if (!value.trim()) return l10n.t('Enter the Grafana admin user, like admin');
+  if (/\s/.test(value)) return l10n.t('The Grafana admin user must not contain spaces');
+  if (hasControlCharacter(value)) return l10n.t('The Grafana admin user contains a control character');
   return undefined;
 }
 
@@ -179,14 +183,17 @@ export function generateGrafanaPassword(length = 24): string {
  * of a name the install creates: the log masks secrets, so masking such a name would give the password away.
  */
 export function validateGrafanaPassword(value: string): ValidationResult {
-  if (value === '') return 'Enter the Grafana admin password, or go back and forward again for a generated one';
+  if (value === '') return l10n.t('Enter the Grafana admin password, or go back and forward again for a generated one');
   if (value.toLowerCase() === defaultGrafanaAdminPassword) {
-    return `"${defaultGrafanaAdminPassword}" is the chart's default Grafana password: anyone who knows DeepFlow can log in with it. Keep the generated password or choose another.`;
+    return l10n.t(
+      '"{0}" is the chart\'s default Grafana password: anyone who knows DeepFlow can log in with it. Keep the generated password or choose another.',
+      defaultGrafanaAdminPassword,
+    );
   }
-  if (value.length < 8) return 'Use at least 8 characters for the Grafana admin password';
+  if (value.length < 8) return l10n.t('Use at least 8 characters for the Grafana admin password');
   const lower = value.toLowerCase();
   const name = publicObjectNames.find((n) => n.toLowerCase().includes(lower));
-  if (name) return `The Grafana admin password must not be part of the name "${name}", which the log shows; choose another.`;
+  if (name) return l10n.t('The Grafana admin password must not be part of the name "{0}", which the log shows; choose another.', name);
   return undefined;
 }
 
@@ -215,17 +222,17 @@ const quantityPattern = /^(\d+(?:\.\d*)?|\.\d+)(Ki|Mi|Gi|Ti|Pi|Ei|k|M|G|T|P|E|[e
 
 /** Why `value` is not a storage quantity, or undefined when it is one. */
 function quantityProblem(value: string): string | undefined {
-  if (!value.trim()) return 'Enter a size, like 50Gi';
+  if (!value.trim()) return l10n.t('Enter a size, like 50Gi');
   const mistaken = /^(\d+(?:\.\d+)?)\s*([kKmMgGtTpPeE])(i?)[bB]?$/.exec(value.trim());
   if (!quantityPattern.test(value)) {
     if (mistaken?.[1] !== undefined && mistaken[2] !== undefined) {
       const suggestion = `${mistaken[1]}${mistaken[2] === 'k' ? 'K' : mistaken[2].toUpperCase()}i`;
-      return `${value} is not a Kubernetes quantity: use ${suggestion} (binary suffixes Ki, Mi, Gi, Ti; or k, M, G, T)`;
+      return l10n.t('{0} is not a Kubernetes quantity: use {1} (binary suffixes Ki, Mi, Gi, Ti; or k, M, G, T)', value, suggestion);
     }
-    if (value.startsWith('-')) return 'The size must be positive';
-    return `${value} is not a Kubernetes quantity: use a number with a suffix, like 50Gi`;
+    if (value.startsWith('-')) return l10n.t('The size must be positive');
+    return l10n.t('{0} is not a Kubernetes quantity: use a number with a suffix, like 50Gi', value);
   }
-  if (quantityBytes(value) === 0n) return 'The size must be more than zero';
+  if (quantityBytes(value) === 0n) return l10n.t('The size must be more than zero');
   return undefined;
 }
 

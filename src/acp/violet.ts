@@ -7,6 +7,7 @@
  * prints, every command line we show and every error we raise goes through that Redactor. Pushes go through the
  * loopback relay (pushRelay.ts), so the password travels only over TLS the user verified.
  */
+import * as l10n from '@vscode/l10n';
 import { createHash } from 'node:crypto';
 import { createReadStream } from 'node:fs';
 import { lstat, mkdir, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
@@ -25,7 +26,7 @@ export function violetBuildName(platform: NodeJS.Platform = process.platform, ar
   const cpu = arch === 'x64' ? 'amd64' : arch === 'arm64' ? 'arm64' : undefined;
   if (platform === 'win32' && cpu === 'amd64') return 'violet_windows_amd64.exe';
   if ((platform === 'linux' || platform === 'darwin') && cpu) return `violet_${platform}_${cpu}`;
-  throw new Error(`The platform offers no violet build for ${platform}/${arch}; builds exist for linux and darwin (amd64, arm64) and windows (amd64).`);
+  throw new Error(l10n.t('The platform offers no violet build for {0}; builds exist for linux and darwin (amd64, arm64) and windows (amd64).', `${platform}/${arch}`));
 }
 
 export function violetDownloadUrl(platformUrl: string, build = violetBuildName()): string {
@@ -131,16 +132,17 @@ async function checkOwnedPath(path: string, kind: 'file' | 'directory', privateM
   try {
     info = await lstat(path);
   } catch {
-    throw new VioletIntegrityError(`${path} does not exist.`, 'missing');
+    throw new VioletIntegrityError(l10n.t('{0} does not exist.', path), 'missing');
   }
-  const changed = (why: string): VioletIntegrityError => new VioletIntegrityError(`${path} ${why}; it is not run.`, 'changed');
-  if (info.isSymbolicLink()) throw changed('is a symbolic link');
-  if (kind === 'file' ? !info.isFile() : !info.isDirectory()) throw changed(`is not a ${kind}`);
+  const changed = (message: string): VioletIntegrityError => new VioletIntegrityError(message, 'changed');
+  if (info.isSymbolicLink()) throw changed(l10n.t('{0} is a symbolic link; it is not run.', path));
+  if (kind === 'file' && !info.isFile()) throw changed(l10n.t('{0} is not a file; it is not run.', path));
+  if (kind === 'directory' && !info.isDirectory()) throw changed(l10n.t('{0} is not a directory; it is not run.', path));
   if (process.platform === 'win32') return;
   const uid = process.getuid?.();
-  if (uid !== undefined && info.uid !== uid) throw changed(`belongs to another user (uid ${info.uid})`);
+  if (uid !== undefined && info.uid !== uid) throw changed(l10n.t('{0} belongs to another user (uid {1}); it is not run.', path, info.uid));
   const forbidden = privateMode ? 0o077 : 0o022;
-  if ((info.mode & forbidden) !== 0) throw changed(`is open to other users (mode ${(info.mode & 0o777).toString(8)})`);
+  if ((info.mode & forbidden) !== 0) throw changed(l10n.t('{0} is open to other users (mode {1}); it is not run.', path, (info.mode & 0o777).toString(8)));
 }
 
 /**
@@ -157,10 +159,10 @@ export async function verifyViolet(storageDir: string, platformUrl: string, buil
   try {
     record = JSON.parse(await readFile(join(dir, recordFile), 'utf8')) as Partial<VioletRecord>;
   } catch {
-    throw new VioletIntegrityError(`No download record for ${path}; it is not run.`, 'changed');
+    throw new VioletIntegrityError(l10n.t('No download record for {0}; it is not run.', path), 'changed');
   }
   if (record.origin !== origin || record.build !== build || typeof record.sha256 !== 'string') {
-    throw new VioletIntegrityError(`The download record of ${path} does not name ${origin}; it is not run.`, 'changed');
+    throw new VioletIntegrityError(l10n.t('The download record of {0} does not name {1}; it is not run.', path, origin), 'changed');
   }
   await assertUnchanged({ path, sha256: record.sha256, origin });
   return { path, sha256: record.sha256, origin };
@@ -172,7 +174,13 @@ async function assertUnchanged(violet: VerifiedViolet): Promise<void> {
   const actual = await sha256Of(violet.path);
   if (actual !== violet.sha256) {
     throw new VioletIntegrityError(
-      `${violet.path} changed since it was downloaded from ${violet.origin} (SHA-256 now ${formatFingerprint(actual)}, recorded ${formatFingerprint(violet.sha256)}); it is not run.`,
+      l10n.t(
+        '{0} changed since it was downloaded from {1} (SHA-256 now {2}, recorded {3}); it is not run.',
+        violet.path,
+        violet.origin,
+        formatFingerprint(actual),
+        formatFingerprint(violet.sha256),
+      ),
       'changed',
     );
   }
@@ -228,7 +236,7 @@ export async function violetVersion(violet: VerifiedViolet, signal?: AbortSignal
   const result = await withVioletHome((home) =>
     execa(violet.path, ['version'], { reject: false, timeout: 20_000, cancelSignal: signal, stdin: 'ignore', cwd: home, env: violetEnvironment(home), extendEnv: false }),
   );
-  if (result.isCanceled) throw new Error('Cancelled while checking violet.');
+  if (result.isCanceled) throw new Error(l10n.t('Cancelled while checking violet.'));
   return result.exitCode === 0 ? parseVioletVersion(String(result.stdout)) : undefined;
 }
 
@@ -237,7 +245,7 @@ export async function findViolet(storageDir: string, platformUrl: string, signal
   try {
     const verified = await verifyViolet(storageDir, platformUrl, build);
     const version = await violetVersion(verified, signal);
-    if (!version) return new VioletIntegrityError(`${verified.path} is not a working violet: \`violet version\` failed.`, 'changed');
+    if (!version) return new VioletIntegrityError(l10n.t('{0} is not a working violet: `violet version` failed.', verified.path), 'changed');
     return { ...verified, version, downloaded: false };
   } catch (err) {
     if (err instanceof VioletIntegrityError) return err;
@@ -267,7 +275,7 @@ export async function ensureViolet(options: EnsureVioletOptions): Promise<Violet
   await mkdir(dir, { recursive: true, mode: 0o700 });
   await checkOwnedPath(dir, 'directory', true);
   const url = violetDownloadUrl(options.platformUrl, build);
-  options.onProgress?.(`downloading ${build}`);
+  options.onProgress?.(l10n.t('downloading {0}', build));
   options.logger.info(`Downloading violet from ${url}`);
   const { bytes, sha256 } = await downloadFile(url, options.trust, path, options.signal, 0o755, options.maxDownloadBytes);
   const record: VioletRecord = { origin, build, sha256, sizeBytes: bytes, downloadedAt: new Date().toISOString() };
@@ -276,7 +284,7 @@ export async function ensureViolet(options: EnsureVioletOptions): Promise<Violet
   const version = await violetVersion(verified, options.signal);
   if (!version) {
     await rm(path, { force: true });
-    throw new Error(`The file downloaded from ${url} (${bytes} bytes) is not a working violet: \`violet version\` failed. It was removed.`);
+    throw new Error(l10n.t('The file downloaded from {0} ({1} bytes) is not a working violet: `violet version` failed. It was removed.', url, bytes));
   }
   options.logger.info(`Downloaded violet ${version} (${bytes} bytes, SHA-256 ${sha256}) to ${path}`);
   return { ...verified, version, downloaded: true };
@@ -349,11 +357,14 @@ function describeTrust(trust: PlatformTrust): string {
   }
 }
 
-/** Why violet failed when it printed no error: its exit code or signal, never execa's message (which holds the raw command line). */
-function exitDescription(result: { exitCode?: number; signal?: string }): string {
-  if (result.signal) return `violet was stopped by ${result.signal}`;
-  if (result.exitCode === undefined) return 'violet could not be started';
-  return `violet exited with code ${result.exitCode}`;
+/**
+ * Why violet failed when it printed no error: its exit code or signal, never execa's message (which holds the raw
+ * command line), with the masked command line.
+ */
+function silentFailureDescription(result: { exitCode?: number; signal?: string }, commandLine: string): string {
+  if (result.signal) return l10n.t('violet was stopped by {0} and printed no error ({1})', result.signal, commandLine);
+  if (result.exitCode === undefined) return l10n.t('violet could not be started and printed no error ({0})', commandLine);
+  return l10n.t('violet exited with code {0} and printed no error ({1})', result.exitCode, commandLine);
 }
 
 /**
@@ -368,12 +379,16 @@ export async function pushArtifact(options: PushOptions): Promise<void> {
   const name = basename(options.file);
   const origin = originOf(options.platformUrl);
   if (options.violet.origin !== origin) {
-    throw new VioletError(`The violet at ${options.violet.path} was downloaded from ${options.violet.origin}; it is not run with the credentials of ${origin}.`, undefined, false);
+    throw new VioletError(
+      l10n.t('The violet at {0} was downloaded from {1}; it is not run with the credentials of {2}.', options.violet.path, options.violet.origin, origin),
+      undefined,
+      false,
+    );
   }
   try {
     await assertUnchanged(options.violet);
   } catch (err) {
-    throw new VioletError(`Refusing to run violet to push ${name}: ${err instanceof Error ? err.message : String(err)}`, undefined, false);
+    throw new VioletError(l10n.t('Refusing to run violet to push {0}: {1}', name, err instanceof Error ? err.message : String(err)), undefined, false);
   }
   const args = pushArguments(options);
   const relay = await startPushRelay({ platformUrl: origin, trust: options.trust, logger: options.logger });
@@ -388,11 +403,11 @@ export async function pushArtifact(options: PushOptions): Promise<void> {
     }
     options.logger.info(`Running ${redactor.redact(describeCommandLine(args))}`);
     const result = await withVioletHome((home) => runPush(options, args, home, relay.proxyUrl, redactor));
-    if (result.cancelled) throw new VioletError(`Cancelled pushing ${name}.`, result.exitCode, true);
+    if (result.cancelled) throw new VioletError(l10n.t('Cancelled pushing {0}.', name), result.exitCode, true);
     const refusal = relay.refusal();
     if (result.failed) {
-      const why = refusal?.message ?? lastErrorLine(result.lines) ?? `${exitDescription(result)} and printed no error (${describeCommandLine(args)})`;
-      throw new VioletError(redactor.redact(`violet push ${name} failed: ${why}`), result.exitCode, false);
+      const why = refusal?.message ?? lastErrorLine(result.lines) ?? silentFailureDescription(result, describeCommandLine(args));
+      throw new VioletError(redactor.redact(l10n.t('violet push {0} failed: {1}', name, why)), result.exitCode, false);
     }
     if (relay.connections() === 0) {
       options.logger.warn(`violet pushed ${name} without using the relay: the extension did not verify that connection's certificate.`);

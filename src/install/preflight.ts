@@ -3,6 +3,7 @@
  * namespace and ACP's custom resources are there, how much storage the chart will claim, and which nodes run a
  * kernel too old for DeepFlow's eBPF agent.
  */
+import * as l10n from '@vscode/l10n';
 import { isClusterError, type ClusterClient, type KubeObject } from '../cluster';
 import { deepflowNamespace } from '../acp/components';
 import type { DeepflowInput } from '../acp/deepflowValues';
@@ -37,9 +38,22 @@ export const requiredKinds: readonly { apiVersion: string; kind: string }[] = [
   { apiVersion: 'app.k8s.io/v1beta1', kind: 'Application' },
 ];
 
+function qualifiedResource(access: RequiredAccess): string {
+  return access.group ? `${access.resource}.${access.group}` : access.resource;
+}
+
+/** "create storageclasses.storage.k8s.io (cluster-wide)": the Kubernetes verb and resource stay as RBAC spells them. */
 export function describeAccess(access: RequiredAccess): string {
-  const resource = access.group ? `${access.resource}.${access.group}` : access.resource;
-  return `${access.verb} ${resource}${access.namespace ? ` in namespace ${access.namespace}` : ' (cluster-wide)'}`;
+  return access.namespace
+    ? l10n.t('{0} {1} in namespace {2}', access.verb, qualifiedResource(access), access.namespace)
+    : l10n.t('{0} {1} (cluster-wide)', access.verb, qualifiedResource(access));
+}
+
+/** The preflight problem for a permission the user lacks, as a whole sentence. */
+function accessDenied(access: RequiredAccess): string {
+  return access.namespace
+    ? l10n.t('You may not {0} {1} in namespace {2}.', access.verb, qualifiedResource(access), access.namespace)
+    : l10n.t('You may not {0} {1} (cluster-wide).', access.verb, qualifiedResource(access));
 }
 
 /** eBPF needs Linux 4.14 (ACP-FACTS.md). */
@@ -69,11 +83,32 @@ export function oldKernelNodes(nodes: readonly KubeObject[]): OldKernelNode[] {
 }
 
 export function describeOldKernels(nodes: readonly OldKernelNode[], shown = 10): string {
-  const listed = nodes.slice(0, shown).map((n) => `${n.name} (${n.kernelVersion})`);
-  const more = nodes.length > shown ? ` and ${nodes.length - shown} more` : '';
-  return (
-    `${nodes.length} node${nodes.length === 1 ? '' : 's'} run a kernel below ${minimumEbpfKernel.major}.${minimumEbpfKernel.minor}, too old for DeepFlow's eBPF agent: ` +
-    `${listed.join(', ')}${more}. The agent still runs there, with less data (some RHEL/CentOS 7 3.10 backports work).`
+  const listed = nodes
+    .slice(0, shown)
+    .map((n) => `${n.name} (${n.kernelVersion})`)
+    .join(', ');
+  const minimum = `${minimumEbpfKernel.major}.${minimumEbpfKernel.minor}`;
+  if (nodes.length > shown) {
+    return l10n.t(
+      "{0} nodes run a kernel below {1}, too old for DeepFlow's eBPF agent: {2} and {3} more. The agent still runs there, with less data (some RHEL/CentOS 7 3.10 backports work).",
+      nodes.length,
+      minimum,
+      listed,
+      nodes.length - shown,
+    );
+  }
+  if (nodes.length === 1) {
+    return l10n.t(
+      "1 node runs a kernel below {0}, too old for DeepFlow's eBPF agent: {1}. The agent still runs there, with less data (some RHEL/CentOS 7 3.10 backports work).",
+      minimum,
+      listed,
+    );
+  }
+  return l10n.t(
+    "{0} nodes run a kernel below {1}, too old for DeepFlow's eBPF agent: {2}. The agent still runs there, with less data (some RHEL/CentOS 7 3.10 backports work).",
+    nodes.length,
+    minimum,
+    listed,
   );
 }
 
@@ -118,28 +153,30 @@ export async function runPreflight(client: ClusterClient, input: PreflightInput 
       reviews.push({ access: item, allowed: review.allowed });
     }
   } catch (err) {
-    problems.push(`The cluster of context ${client.contextName} (${client.server}) cannot be used: ${messageOf(err)}`);
+    problems.push(l10n.t('The cluster of context {0} ({1}) cannot be used: {2}', client.contextName, client.server, messageOf(err)));
     return result();
   }
   for (const { access: item, allowed } of reviews) {
-    if (allowed) continue;
-    const resource = item.group ? `${item.resource}.${item.group}` : item.resource;
-    problems.push(`You may not ${item.verb} ${resource}${item.namespace ? ` in namespace ${item.namespace}` : ' (cluster-wide)'}.`);
+    if (!allowed) problems.push(accessDenied(item));
   }
 
   try {
     const namespace = await client.find({ apiVersion: 'v1', kind: 'Namespace', name: deepflowNamespace }, { signal });
-    if (!namespace) problems.push(`The namespace ${deepflowNamespace} does not exist: this does not look like a cluster managed by ACP.`);
+    if (!namespace) problems.push(l10n.t('The namespace {0} does not exist: this does not look like a cluster managed by ACP.', deepflowNamespace));
   } catch (err) {
-    if (isClusterError(err, 'forbidden')) warnings.push(`Could not check that the namespace ${deepflowNamespace} exists: you may not get namespaces.`);
-    else problems.push(`Could not check the namespace ${deepflowNamespace}: ${messageOf(err)}`);
+    if (isClusterError(err, 'forbidden')) warnings.push(l10n.t('Could not check that the namespace {0} exists: you may not get namespaces.', deepflowNamespace));
+    else problems.push(l10n.t('Could not check the namespace {0}: {1}', deepflowNamespace, messageOf(err)));
   }
 
   for (const { apiVersion, kind } of requiredKinds) {
     try {
       await client.resourceFor(apiVersion, kind, { signal });
     } catch (err) {
-      problems.push(isClusterError(err, 'notFound') ? `The cluster does not serve ${kind} (${apiVersion}): is it a cluster managed by ACP?` : `Could not check that the cluster serves ${kind}: ${messageOf(err)}`);
+      problems.push(
+        isClusterError(err, 'notFound')
+          ? l10n.t('The cluster does not serve {0} ({1}): is it a cluster managed by ACP?', kind, apiVersion)
+          : l10n.t('Could not check that the cluster serves {0}: {1}', kind, messageOf(err)),
+      );
     }
   }
 
@@ -158,7 +195,9 @@ export async function runPreflight(client: ClusterClient, input: PreflightInput 
     if (old.length > 0) warnings.push(describeOldKernels(old));
   } catch (err) {
     warnings.push(
-      isClusterError(err, 'forbidden') ? 'Could not check the nodes\' kernel versions for eBPF: you may not list nodes.' : `Could not check the nodes' kernel versions: ${messageOf(err)}`,
+      isClusterError(err, 'forbidden')
+        ? l10n.t("Could not check the nodes' kernel versions for eBPF: you may not list nodes.")
+        : l10n.t("Could not check the nodes' kernel versions: {0}", messageOf(err)),
     );
   }
   return result(storage, old);

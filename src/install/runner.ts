@@ -3,6 +3,7 @@
  * and the reason is reported. Cancellation stops at a safe point: between steps, between manifests, or inside a
  * wait (which changes nothing), never halfway through a manifest, so the next run resumes where this one stopped.
  */
+import * as l10n from '@vscode/l10n';
 import { isClusterError } from '../cluster';
 import { InstallDeclinedError, type InstallContext, type InstallStep, type InstallStepId } from './types';
 
@@ -64,7 +65,7 @@ export async function runInstall(steps: readonly InstallStep[], ctx: InstallCont
       if (state.done) {
         entry.outcome = 'skipped';
         entry.detail = state.detail;
-        const text = `${label}: skipped: already done (${state.detail})`;
+        const text = l10n.t('{0}: skipped: already done ({1})', label, state.detail);
         ctx.progress(text);
         ctx.logger.info(ctx.redactor.redact(text));
         continue;
@@ -73,7 +74,7 @@ export async function runInstall(steps: readonly InstallStep[], ctx: InstallCont
       ctx.logger.info(ctx.redactor.redact(`${label}: starting (${state.detail})`));
       await step.run(ctx);
       entry.outcome = 'completed';
-      entry.detail = 'done';
+      entry.detail = l10n.t('done');
       ctx.logger.info(`${label}: done`);
     } catch (err) {
       if (err instanceof InstallDeclinedError) {
@@ -84,7 +85,7 @@ export async function runInstall(steps: readonly InstallStep[], ctx: InstallCont
       }
       if (isCancellation(err, ctx.signal)) {
         entry.outcome = 'cancelled';
-        entry.detail = 'cancelled; run the install again to resume';
+        entry.detail = l10n.t('cancelled; run the install again to resume');
         ctx.logger.warn(`${label}: cancelled. Nothing was left half-applied; run the install again to resume.`);
         return report('cancelled');
       }
@@ -92,7 +93,7 @@ export async function runInstall(steps: readonly InstallStep[], ctx: InstallCont
       entry.outcome = 'failed';
       entry.detail = message;
       ctx.logger.error(`${label} failed: ${message}`);
-      throw new InstallStepError(step.id, step.title, `${step.title} failed: ${message}`, report('failed'), { cause: err });
+      throw new InstallStepError(step.id, step.title, l10n.t('{0} failed: {1}', step.title, message), report('failed'), { cause: err });
     }
   }
   return report('completed');

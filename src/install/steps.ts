@@ -2,6 +2,7 @@
  * The guide's five steps as data. Each step asks the cluster (or, for violet, the local binary) whether it is
  * done, so the guided install can skip it and a rerun after success changes nothing.
  */
+import * as l10n from '@vscode/l10n';
 import { stat } from 'node:fs/promises';
 import { basename } from 'node:path';
 import { rolloutStatus, waitFor, waitForCondition, waitForRollout, type KubeObject, type ObjectRef, type WaitCheck } from '../cluster';
@@ -29,7 +30,7 @@ import { secretMask } from '../acp/redact';
 import { originOf } from '../acp/platformTrust';
 import { ensureViolet, findViolet, pushArtifact, VioletIntegrityError, type PlatformCredentials } from '../acp/violet';
 import { applyIfChanged, containsDesired } from './apply';
-import { InstallDeclinedError, type InstallContext, type InstallStep, type PlatformPlan, type PushRecord } from './types';
+import { InstallDeclinedError, type InstallContext, type InstallStep, type PlatformPlan, type PushRecord, type StepState } from './types';
 
 const defaultChartRepo = 'public-charts';
 
@@ -42,19 +43,22 @@ export const grafanaIngressRef: ObjectRef = { apiVersion: 'networking.k8s.io/v1'
 export function downloadVioletStep(platform: PlatformPlan): InstallStep {
   return {
     id: 'downloadViolet',
-    title: 'Download violet',
+    title: l10n.t('Download violet'),
     async isDone(ctx) {
       const found = await findViolet(ctx.storageDir, platform.url, ctx.signal);
       if (found instanceof VioletIntegrityError) {
-        return { done: false, detail: found.kind === 'missing' ? `no violet from ${originOf(platform.url)} yet` : `${found.message} It will be downloaded again.` };
+        return {
+          done: false,
+          detail: found.kind === 'missing' ? l10n.t('no violet from {0} yet', originOf(platform.url)) : l10n.t('{0} It will be downloaded again.', found.message),
+        };
       }
       ctx.violet = found;
-      return { done: true, detail: `violet ${found.version} at ${found.path}` };
+      return { done: true, detail: l10n.t('violet {0} at {1}', found.version, found.path) };
     },
     async run(ctx) {
       const violet = await ensureViolet({ platformUrl: platform.url, trust: platform.trust, storageDir: ctx.storageDir, signal: ctx.signal, logger: ctx.logger, onProgress: ctx.progress });
       ctx.violet = violet;
-      ctx.progress(`violet ${violet.version} ready`);
+      ctx.progress(l10n.t('violet {0} ready', violet.version));
     },
   };
 }
@@ -82,7 +86,7 @@ async function artifactFacts(file: string): Promise<ArtifactFacts> {
     const info = await stat(file);
     return { file, name: basename(file), sizeBytes: info.size, modifiedMs: info.mtimeMs };
   } catch {
-    throw new Error(`The artifact ${file} cannot be read; pick it again.`);
+    throw new Error(l10n.t('The artifact {0} cannot be read; pick it again.', file));
   }
 }
 
@@ -98,16 +102,16 @@ async function pushedBecause(ctx: InstallContext, plan: PushPlan, facts: Artifac
   const record = ctx.pushLedger
     .list()
     .find((r) => r.platformOrigin === origin && r.file === facts.name && r.targetChartRepo === repo && r.sizeBytes === facts.sizeBytes && r.modifiedMs === facts.modifiedMs);
-  if (record) return `${facts.name} pushed ${record.pushedAt}`;
+  if (record) return l10n.t('{0} pushed {1}', facts.name, record.pushedAt);
   if (isNfsArtifact(facts.name)) {
     const ars = await ctx.client.find(nfsAppReleaseRef);
-    if (conditionsOf(ars).some((c) => c.type === 'Health' && c.status === 'True')) return `${facts.name}: ars/nfs is healthy`;
+    if (conditionsOf(ars).some((c) => c.type === 'Health' && c.status === 'True')) return l10n.t('{0}: ars/nfs is healthy', facts.name);
   }
   const version = chartVersionFromArtifact(facts.name);
   if (version) {
     const app = await ctx.client.find(deepflowApplicationRef);
     if (app?.metadata.annotations?.[chartVersionAnnotation] === version && fieldAt(app, 'spec.assemblyPhase') === 'Succeeded') {
-      return `${facts.name}: DeepFlow ${version} is installed`;
+      return l10n.t('{0}: DeepFlow {1} is installed', facts.name, version);
     }
   }
   return undefined;
@@ -116,12 +120,12 @@ async function pushedBecause(ctx: InstallContext, plan: PushPlan, facts: Artifac
 export function pushArtifactsStep(plan: PushPlan): InstallStep {
   return {
     id: 'pushArtifacts',
-    title: 'Push artifacts',
+    title: l10n.t('Push artifacts'),
     async isDone(ctx) {
       const reasons: string[] = [];
       for (const file of plan.files) {
         const reason = await pushedBecause(ctx, plan, await artifactFacts(file));
-        if (!reason) return { done: false, detail: `${basename(file)} not pushed yet` };
+        if (!reason) return { done: false, detail: l10n.t('{0} not pushed yet', basename(file)) };
         reasons.push(reason);
       }
       return { done: true, detail: reasons.join('; ') };
@@ -135,10 +139,10 @@ export function pushArtifactsStep(plan: PushPlan): InstallStep {
         const facts = await artifactFacts(file);
         const reason = await pushedBecause(ctx, plan, facts);
         if (reason) {
-          ctx.progress(`skipped ${facts.name}: already pushed (${reason})`);
+          ctx.progress(l10n.t('skipped {0}: already pushed ({1})', facts.name, reason));
           continue;
         }
-        ctx.progress(`pushing ${facts.name}`);
+        ctx.progress(l10n.t('pushing {0}', facts.name));
         await pushArtifact({
           violet,
           platformUrl: plan.platform.url,
@@ -169,30 +173,30 @@ export function pushArtifactsStep(plan: PushPlan): InstallStep {
 
 // ---------------------------------------------------------------------------------------------- nfsPlugin
 
-function healthOf(ars: KubeObject | undefined): string {
+/** Whether ars/nfs is healthy, and the step's detail: "ars/nfs Health=False (Reason: message)" or why there is none. */
+function nfsHealth(ars: KubeObject | undefined): StepState {
+  if (!ars) return { done: false, detail: l10n.t('ars/nfs not created') };
   const health = conditionsOf(ars).find((c) => c.type === 'Health');
-  if (!health) return ars ? 'Unknown' : 'not created';
+  if (!health) return { done: false, detail: 'ars/nfs Health=Unknown' };
   const why = health.reason && health.status !== 'True' ? ` (${health.reason}${health.message ? `: ${health.message}` : ''})` : '';
-  return `${health.status}${why}`;
+  return { done: health.status === 'True', detail: `ars/nfs Health=${health.status}${why}` };
 }
 
 export function nfsPluginStep(): InstallStep {
   return {
     id: 'nfsPlugin',
-    title: 'Install NFS plugin',
+    title: l10n.t('Install NFS plugin'),
     async isDone(ctx) {
-      const ars = await ctx.client.find(nfsAppReleaseRef);
-      const health = healthOf(ars);
-      return { done: health === 'True', detail: `ars/nfs Health=${health}` };
+      return nfsHealth(await ctx.client.find(nfsAppReleaseRef));
     },
     async run(ctx) {
       await applyIfChanged(ctx, buildNfsPluginInstance());
-      ctx.progress('waiting for ars/nfs Health');
+      ctx.progress(l10n.t('waiting for ars/nfs Health'));
       await waitForCondition(ctx.client, nfsAppReleaseRef, 'Health', 'True', {
         timeoutMs: ctx.timeouts.waitMs,
         signal: ctx.signal,
         logger: ctx.logger,
-        onProgress: (text) => ctx.progress(`waiting for ars/nfs Health: ${text}`),
+        onProgress: (text) => ctx.progress(l10n.t('waiting for ars/nfs Health: {0}', text)),
       });
     },
   };
@@ -208,22 +212,25 @@ function storageClassConflict(existing: KubeObject, desired: KubeObject): string
   const differing = fields.filter((f) => !containsDesired(existing[f], desired[f]));
   if (differing.length === 0) return undefined;
   const params = (obj: KubeObject): string => JSON.stringify(obj.parameters ?? {});
-  return (
-    `StorageClass ${existing.metadata.name ?? ''} already exists with other ${differing.join(', ')} (${params(existing)}, wanted ${params(desired)}). ` +
-    'Kubernetes does not allow changing them: choose another storage class name, or delete the existing class if nothing uses it.'
+  return l10n.t(
+    'StorageClass {0} already exists with other {1} ({2}, wanted {3}). Kubernetes does not allow changing them: choose another storage class name, or delete the existing class if nothing uses it.',
+    existing.metadata.name ?? '',
+    differing.join(', '),
+    params(existing),
+    params(desired),
   );
 }
 
 export function storageClassStep(input: NfsStorageClassInput): InstallStep {
   return {
     id: 'storageClass',
-    title: 'Create NFS storage class',
+    title: l10n.t('Create NFS storage class'),
     async isDone(ctx) {
       const desired = buildNfsStorageClass(input);
       const existing = await ctx.client.find(storageClassRef(input.name));
-      if (!existing) return { done: false, detail: `StorageClass ${input.name} does not exist` };
-      if (containsDesired(existing, desired)) return { done: true, detail: `StorageClass ${input.name} exists (${input.server}:${input.share})` };
-      return { done: false, detail: storageClassConflict(existing, desired) ?? `StorageClass ${input.name} lacks some labels` };
+      if (!existing) return { done: false, detail: l10n.t('StorageClass {0} does not exist', input.name) };
+      if (containsDesired(existing, desired)) return { done: true, detail: l10n.t('StorageClass {0} exists ({1})', input.name, `${input.server}:${input.share}`) };
+      return { done: false, detail: storageClassConflict(existing, desired) ?? l10n.t('StorageClass {0} lacks some labels', input.name) };
     },
     async run(ctx) {
       const desired = buildNfsStorageClass(input);
@@ -237,9 +244,14 @@ export function storageClassStep(input: NfsStorageClassInput): InstallStep {
 
 // ---------------------------------------------------------------------------------------------- deepflow
 
+/** How a change list shows a value that is not set. */
+function unsetValue(): string {
+  return l10n.t('(unset)');
+}
+
 /** A readable list of value changes for the confirmation ("grafana.adminUser: admin → ops"). Secrets arrive masked. */
 export function describeValueChanges(changes: readonly ValuesChange[]): string {
-  const show = (value: unknown): string => (value === undefined ? '(unset)' : typeof value === 'string' ? value : JSON.stringify(value));
+  const show = (value: unknown): string => (value === undefined ? unsetValue() : typeof value === 'string' ? value : JSON.stringify(value));
   return changes.map((c) => `${c.path}: ${show(c.before)} → ${show(c.after)}`).join('\n');
 }
 
@@ -261,14 +273,22 @@ function applicationForLog(input: DeepflowInput): KubeObject {
   return { ...app, metadata: { ...app.metadata, annotations: { ...app.metadata.annotations, [chartValuesAnnotation]: serialiseDeepflowValues(values) } } };
 }
 
+/** Why the installed Application is not the one wanted: how many values changed, and the version when it differs. */
+function describeDifference(difference: InstalledDifference, chartVersion: string): string {
+  const count = difference.changes.length;
+  if (difference.versionBefore === chartVersion) return l10n.t('Application deepflow has other values ({0} changed)', count);
+  if (difference.versionBefore === undefined) return l10n.t('Application deepflow has other values ({0} changed, version unset)', count);
+  return l10n.t('Application deepflow has other values ({0} changed, version {1})', count, difference.versionBefore);
+}
+
 function assemblyCheck(obj: KubeObject | undefined): WaitCheck {
-  if (!obj) return { done: false, progress: 'waiting for application deepflow: not created yet' };
+  if (!obj) return { done: false, progress: l10n.t('waiting for application deepflow: not created yet') };
   const phase = fieldAt(obj, 'spec.assemblyPhase');
   const shown = typeof phase === 'string' && phase !== '' ? phase : 'Pending';
-  const progress = `waiting for application deepflow: ${shown}`;
+  const progress = l10n.t('waiting for application deepflow: {0}', shown);
   if (shown === 'Failed') {
     const why = failureMessageOf(obj);
-    return { done: false, progress, failure: `Application deepflow failed${why ? `: ${why}` : ''}` };
+    return { done: false, progress, failure: why ? l10n.t('Application deepflow failed: {0}', why) : l10n.t('Application deepflow failed') };
   }
   return { done: shown === 'Succeeded', progress };
 }
@@ -276,23 +296,23 @@ function assemblyCheck(obj: KubeObject | undefined): WaitCheck {
 export function deepflowStep(input: DeepflowInput): InstallStep {
   return {
     id: 'deepflow',
-    title: 'Install DeepFlow',
+    title: l10n.t('Install DeepFlow'),
     async isDone(ctx) {
       const app = await ctx.client.find(deepflowApplicationRef);
-      if (!app) return { done: false, detail: 'Application deepflow does not exist' };
+      if (!app) return { done: false, detail: l10n.t('Application deepflow does not exist') };
       const difference = differenceFrom(app, input);
-      if (difference) return { done: false, detail: `Application deepflow has other values (${difference.changes.length} changed${difference.versionBefore !== input.chartVersion ? `, version ${difference.versionBefore ?? 'unset'}` : ''})` };
+      if (difference) return { done: false, detail: describeDifference(difference, input.chartVersion) };
       const check = assemblyCheck(app);
-      if (!check.done) return { done: false, detail: check.progress ?? 'Application deepflow is not ready' };
+      if (!check.done) return { done: false, detail: check.progress ?? l10n.t('Application deepflow is not ready') };
       for (const component of deepflowComponents) {
         const workload = await ctx.client.find({ apiVersion: 'apps/v1', kind: component.kind, namespace: deepflowNamespace, name: component.name });
-        if (!workload) return { done: false, detail: `${component.name} does not exist` };
+        if (!workload) return { done: false, detail: l10n.t('{0} does not exist', component.name) };
         const status = rolloutStatus(workload);
         if (!status.done) return { done: false, detail: status.summary };
       }
       const ingress = await ctx.client.find(grafanaIngressRef);
-      if (!ingress || !containsDesired(ingress, buildGrafanaIngress(input.clusterName))) return { done: false, detail: 'the Grafana Ingress is missing' };
-      return { done: true, detail: `Application deepflow ${input.chartVersion} Succeeded, Ingress ${grafanaIngressName} present` };
+      if (!ingress || !containsDesired(ingress, buildGrafanaIngress(input.clusterName))) return { done: false, detail: l10n.t('the Grafana Ingress is missing') };
+      return { done: true, detail: l10n.t('Application deepflow {0} Succeeded, Ingress {1} present', input.chartVersion, grafanaIngressName) };
     },
     async run(ctx) {
       ctx.redactor.register(input.grafanaAdminPassword);
@@ -300,11 +320,12 @@ export function deepflowStep(input: DeepflowInput): InstallStep {
       const existing = await ctx.client.find(deepflowApplicationRef);
       const difference = existing ? differenceFrom(existing, input) : undefined;
       if (existing && difference) {
-        const versionLine = difference.versionBefore !== input.chartVersion ? `chart version: ${difference.versionBefore ?? '(unset)'} → ${input.chartVersion}\n` : '';
+        const versionLine =
+          difference.versionBefore !== input.chartVersion ? `${l10n.t('chart version: {0} → {1}', difference.versionBefore ?? unsetValue(), input.chartVersion)}\n` : '';
         const detail = `${versionLine}${describeValueChanges(difference.changes)}`.trim();
         ctx.logger.info(`Application deepflow differs from the new values:\n${ctx.redactor.redact(detail)}`);
-        const confirmed = await ctx.confirm(`Update the installed DeepFlow on ${ctx.client.contextName} with these values?`, ctx.redactor.redact(detail));
-        if (!confirmed) throw new InstallDeclinedError('Kept the installed DeepFlow values: the update was not confirmed.');
+        const confirmed = await ctx.confirm(l10n.t('Update the installed DeepFlow on {0} with these values?', ctx.client.contextName), ctx.redactor.redact(detail));
+        if (!confirmed) throw new InstallDeclinedError(l10n.t('Kept the installed DeepFlow values: the update was not confirmed.'));
       }
       await applyIfChanged(ctx, desired, existing ?? null, applicationForLog(input));
       const waitOptions = { timeoutMs: ctx.timeouts.waitMs, signal: ctx.signal, logger: ctx.logger, onProgress: ctx.progress };
@@ -336,10 +357,10 @@ export interface InstallPlan {
 export function buildInstallSteps(plan: InstallPlan): InstallStep[] {
   const version = chartVersionFromArtifact(plan.artifacts.deepflow);
   if (version !== plan.deepflow.chartVersion) {
-    throw new Error(`The chart version ${plan.deepflow.chartVersion} does not match the DeepFlow artifact ${basename(plan.artifacts.deepflow)}.`);
+    throw new Error(l10n.t('The chart version {0} does not match the DeepFlow artifact {1}.', plan.deepflow.chartVersion, basename(plan.artifacts.deepflow)));
   }
   if (plan.storageClass.name !== plan.deepflow.storageClass) {
-    throw new Error(`DeepFlow would use storage class ${plan.deepflow.storageClass}, but the install creates ${plan.storageClass.name}.`);
+    throw new Error(l10n.t('DeepFlow would use storage class {0}, but the install creates {1}.', plan.deepflow.storageClass, plan.storageClass.name));
   }
   return [
     downloadVioletStep(plan.platform),

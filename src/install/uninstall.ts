@@ -3,6 +3,7 @@
  * kept on purpose (MySQL's volume claim, which the chart keeps; the storage class and the NFS plugin, which other
  * workloads may use). The UI shows `describeUninstallPlan` in a modal before calling runUninstall.
  */
+import * as l10n from '@vscode/l10n';
 import { ClusterError, describeRef, formatSeconds, type ClusterClient, type Logger, type ObjectRef, type WatchHandle } from '../cluster';
 import { deepflowComponents, deepflowNamespace } from '../acp/components';
 import { clusterPluginInstanceApiVersion, defaultNfsStorageClassName, nfsPluginName } from '../acp/manifests';
@@ -22,19 +23,24 @@ export interface UninstallPlan {
 export function planUninstall(storageClassName = defaultNfsStorageClassName): UninstallPlan {
   return {
     removes: [
-      { label: 'Ingress deepflow-grafana', why: 'Grafana is no longer served under /clusters/<cluster>/deepflow', ref: grafanaIngressRef },
+      // "Ingress deepflow-grafana", "Application deepflow", "StorageClass nfs": a kind and a name, alike in every language.
+      { label: 'Ingress deepflow-grafana', why: l10n.t('Grafana is no longer served under /clusters/<cluster>/deepflow'), ref: grafanaIngressRef },
       {
         label: 'Application deepflow',
-        why: `ACP uninstalls the chart: ${deepflowComponents.map((c) => c.name).join(', ')} and their services go with it`,
+        why: l10n.t('ACP uninstalls the chart: {0} and their services go with it', deepflowComponents.map((c) => c.name).join(', ')),
         ref: deepflowApplicationRef,
       },
     ],
     keeps: [
-      { label: "MySQL's volume claim", why: "the chart keeps it, so DeepFlow's metadata survives a reinstall; delete it by hand to free the space" },
-      { label: `StorageClass ${storageClassName}`, why: 'other workloads may use it', ref: { apiVersion: 'storage.k8s.io/v1', kind: 'StorageClass', name: storageClassName } },
+      { label: l10n.t("MySQL's volume claim"), why: l10n.t("the chart keeps it, so DeepFlow's metadata survives a reinstall; delete it by hand to free the space") },
       {
-        label: 'NFS plugin (ClusterPluginInstance nfs)',
-        why: 'other workloads may use NFS volumes',
+        label: `StorageClass ${storageClassName}`,
+        why: l10n.t('other workloads may use it'),
+        ref: { apiVersion: 'storage.k8s.io/v1', kind: 'StorageClass', name: storageClassName },
+      },
+      {
+        label: l10n.t('NFS plugin (ClusterPluginInstance nfs)'),
+        why: l10n.t('other workloads may use NFS volumes'),
         ref: { apiVersion: clusterPluginInstanceApiVersion, kind: 'ClusterPluginInstance', name: nfsPluginName },
       },
     ],
@@ -43,9 +49,9 @@ export function planUninstall(storageClassName = defaultNfsStorageClassName): Un
 
 /** The text for the confirmation modal. */
 export function describeUninstallPlan(plan: UninstallPlan, clusterLabel: string): string {
-  const lines = [`Uninstall DeepFlow from ${clusterLabel}?`, '', 'Removed:'];
+  const lines = [l10n.t('Uninstall DeepFlow from {0}?', clusterLabel), '', l10n.t('Removed:')];
   for (const item of plan.removes) lines.push(`• ${item.label}: ${item.why}`);
-  lines.push('', 'Kept:');
+  lines.push('', l10n.t('Kept:'));
   for (const item of plan.keeps) lines.push(`• ${item.label}: ${item.why}`);
   return lines.join('\n');
 }
@@ -69,7 +75,7 @@ export async function runUninstall(client: ClusterClient, options: UninstallOpti
   for (const item of plan.removes) {
     if (!item.ref) continue;
     options.signal?.throwIfAborted();
-    options.progress?.(`deleting ${item.label}`);
+    options.progress?.(l10n.t('deleting {0}', item.label));
     if (await client.delete(item.ref)) {
       deleted.push(item.label);
       options.logger.info(`Deleted ${item.label}`);
@@ -78,7 +84,7 @@ export async function runUninstall(client: ClusterClient, options: UninstallOpti
     }
   }
   for (const ref of [deepflowApplicationRef, ...deepflowComponents.map((c): ObjectRef => ({ apiVersion: 'apps/v1', kind: c.kind, namespace: deepflowNamespace, name: c.name }))]) {
-    options.progress?.(`waiting for ${describeRef(ref)} to be removed`);
+    options.progress?.(l10n.t('waiting for {0} to be removed', describeRef(ref)));
     await waitForDeletion(client, ref, options);
   }
   return { deleted };
@@ -105,8 +111,11 @@ export function waitForDeletion(client: ClusterClient, ref: ObjectRef, options: 
       if (err) reject(err);
       else resolve();
     };
-    const onAbort = (): void => settle(new ClusterError('cancelled', `Cancelled waiting for ${what} to be removed.`));
-    const timer = setTimeout(() => settle(new ClusterError('timeout', `Timed out after ${formatSeconds(options.timeoutMs)} waiting for ${what} to be removed.`)), options.timeoutMs);
+    const onAbort = (): void => settle(new ClusterError('cancelled', l10n.t('Cancelled waiting for {0} to be removed.', what)));
+    const timer = setTimeout(
+      () => settle(new ClusterError('timeout', l10n.t('Timed out after {0} waiting for {1} to be removed.', formatSeconds(options.timeoutMs), what))),
+      options.timeoutMs,
+    );
     if (options.signal?.aborted) return onAbort();
     options.signal?.addEventListener('abort', onAbort, { once: true });
     const check = async (): Promise<void> => {
