@@ -6,7 +6,9 @@ import { pathToFileURL } from 'node:url';
 import {
   CODE_SERVER_VERSION,
   chromium,
+  cjkFont,
   ensureChromium,
+  ensureCjkFont,
   ensureCodeServer,
   ensureKubectl120,
   ensureKubectl133,
@@ -19,6 +21,7 @@ const STEPS = {
   'Node 24': { for: ['start', 'test'], run: ensureNode24 },
   [`code-server ${CODE_SERVER_VERSION}`]: { for: ['start', 'test'], run: ensureCodeServer },
   Chromium: { for: ['test'], run: ensureChromium, present: chromium },
+  'Chinese font': { for: ['test'], run: ensureCjkFont, present: cjkFont },
   'kubectl 1.20': { for: ['test'], run: () => timed(ensureKubectl120) },
   'kubectl 1.33': { for: ['test'], run: () => timed(ensureKubectl133) },
 };

@@ -215,6 +215,20 @@ export function ensureCodeServer() {
   return done.join('; ');
 }
 
+export const cjkFont = '/usr/share/fonts/truetype/wqy/wqy-microhei.ttc';
+
+/**
+ * A Chinese font, so that screenshots of the zh-cn e2e suite show characters instead of boxes (the tests read the
+ * DOM's text and pass without it). Optional: without root it is only reported.
+ */
+export function ensureCjkFont() {
+  if (existsSync(cjkFont)) return undefined;
+  if (!isRoot) return `missing (screenshots of Chinese text will show boxes): sudo apt-get install -y fonts-wqy-microhei`;
+  const start = Date.now();
+  aptInstall(['fonts-wqy-microhei']);
+  return `fonts-wqy-microhei in ${seconds(start)}`;
+}
+
 /** Debian Chromium for the e2e tests (playwright-core drives it; no browser download). */
 export function ensureChromium() {
   if (existsSync(chromium)) return undefined;
