@@ -57,7 +57,7 @@ export function createServices(context: vscode.ExtensionContext): Services {
     const contextName = cluster.contextName();
     if (!contextName) {
       cluster.currentClient(); // throws the reason: no kubeconfig, or no context in it
-      throw new Error('The kubeconfig names no current context. Select one with "DeepFlow: Select Cluster Context".');
+      throw new Error(vscode.l10n.t('The kubeconfig names no current context. Select one with "DeepFlow: Select Cluster Context".'));
     }
     // An unknown context throws here, with the contexts the kubeconfig has.
     cluster.clientFor(contextName);

@@ -7,6 +7,7 @@
 import { request as httpRequest, type IncomingMessage } from 'node:http';
 import { request as httpsRequest } from 'node:https';
 import type { RequestContext } from '@kubernetes/client-node';
+import * as l10n from '@vscode/l10n';
 import { ClusterError } from './errors';
 
 /** Largest response body read from the API server: a page of 500 large Node objects is a few MiB. */
@@ -34,8 +35,11 @@ export function openResponse(context: RequestContext): Promise<IncomingMessage> 
 }
 
 function tooLarge(what: string, maxBytes: number, announced?: number): ClusterError {
-  const size = announced === undefined ? `larger than ${mebibytes(maxBytes)}` : `${mebibytes(announced)}, more than the ${mebibytes(maxBytes)} allowed`;
-  return new ClusterError('server', `The API server's answer to ${what} is ${size}; the extension stopped reading it.`, { reason: 'ResponseTooLarge' });
+  const message =
+    announced === undefined
+      ? l10n.t("The API server's answer to {0} is larger than {1}; the extension stopped reading it.", what, mebibytes(maxBytes))
+      : l10n.t("The API server's answer to {0} is {1}, more than the {2} allowed; the extension stopped reading it.", what, mebibytes(announced), mebibytes(maxBytes));
+  return new ClusterError('server', message, { reason: 'ResponseTooLarge' });
 }
 
 /** Reads the whole body as text, refusing more than `maxBytes`. */
@@ -83,7 +87,8 @@ export function readLines(res: IncomingMessage, maxLineBytes: number, what: stri
       pendingBytes += piece.length;
       if (pendingBytes > maxLineBytes) {
         res.destroy();
-        end(new ClusterError('server', `A watch event from ${what} is longer than ${mebibytes(maxLineBytes)}; the watch was stopped.`, { reason: 'ResponseTooLarge' }));
+        const message = l10n.t('A watch event from {0} is longer than {1}; the watch was stopped.', what, mebibytes(maxLineBytes));
+        end(new ClusterError('server', message, { reason: 'ResponseTooLarge' }));
         return;
       }
       pending.push(piece);

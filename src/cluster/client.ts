@@ -6,9 +6,10 @@
  * turns timestamps into Dates; custom resources (Application, AppRelease, ClusterPluginInstance) must round-trip.
  */
 import { ApiException, HttpMethod, KubeConfig, Log, PatchStrategy, RequestContext } from '@kubernetes/client-node';
+import * as l10n from '@vscode/l10n';
 import type { IncomingMessage } from 'node:http';
 import { DEFAULT_MAX_RESPONSE_BYTES, DEFAULT_MAX_WATCH_LINE_BYTES, openResponse, readBounded, readLines } from './boundedHttp';
-import { ClusterError, toClusterError, type KubernetesStatus, type RequestDescription, parseStatus } from './errors';
+import { ClusterError, formatSeconds, requestCancelledMessage, toClusterError, type KubernetesStatus, type RequestDescription, parseStatus } from './errors';
 import type { LoadedKubeconfig } from './kubeconfig';
 import { isRecord, silentLogger, type CollectionRef, type KubeList, type KubeObject, type Logger, type ObjectRef } from './types';
 
@@ -111,7 +112,7 @@ export class ClusterClient {
     const context = kubeConfig.getContextObject(kubeConfig.getCurrentContext());
     const cluster = kubeConfig.getCurrentCluster();
     if (!context || !cluster) {
-      throw new ClusterError('invalid', `The kubeconfig context "${kubeConfig.getCurrentContext()}" names no cluster.`);
+      throw new ClusterError('invalid', l10n.t('The kubeconfig context "{0}" names no cluster.', kubeConfig.getCurrentContext()));
     }
     this.server = cluster.server;
     this.contextName = context.name;
@@ -153,7 +154,7 @@ export class ClusterClient {
     if (options.continue) query.continue = options.continue;
     const body = await this.request(HttpMethod.GET, path, query, undefined, options, description);
     if (!isRecord(body) || !Array.isArray(body.items)) {
-      throw new ClusterError('server', `The API server sent a malformed list of ${ref.kind}.`);
+      throw new ClusterError('server', l10n.t('The API server sent a malformed list of {0}.', ref.kind));
     }
     const metadata = isRecord(body.metadata) ? body.metadata : {};
     return {
@@ -180,15 +181,16 @@ export class ClusterClient {
     let token = listOptions.continue;
     for (let page = 0; ; page++) {
       if (page >= maxPages) {
-        throw new ClusterError('server', `The API server kept sending pages of ${ref.kind} after ${maxPages} pages (${items.length} objects); the extension stopped reading.`, {
-          reason: 'TooManyPages',
-        });
+        const message = l10n.t('The API server kept sending pages of {0} after {1} pages ({2} objects); the extension stopped reading.', ref.kind, maxPages, items.length);
+        throw new ClusterError('server', message, { reason: 'TooManyPages' });
       }
       const list = await this.list(ref, { ...listOptions, continue: token });
       items.push(...list.items);
       token = list.metadata.continue;
       if (!token) return items;
-      if (seen.has(token)) throw new ClusterError('server', `The API server sent the same continue token twice while listing ${ref.kind}; the extension stopped reading.`, { reason: 'TooManyPages' });
+      if (seen.has(token)) {
+        throw new ClusterError('server', l10n.t('The API server sent the same continue token twice while listing {0}; the extension stopped reading.', ref.kind), { reason: 'TooManyPages' });
+      }
       seen.add(token);
     }
   }
@@ -200,7 +202,7 @@ export class ClusterClient {
    */
   async apply(obj: KubeObject, options: ApplyOptions = {}): Promise<KubeObject> {
     const name = obj.metadata.name;
-    if (!name) throw new ClusterError('invalid', `Cannot apply a ${obj.kind} without metadata.name.`);
+    if (!name) throw new ClusterError('invalid', l10n.t('Cannot apply a {0} without metadata.name.', obj.kind));
     const ref: ObjectRef = { apiVersion: obj.apiVersion, kind: obj.kind, name, namespace: obj.metadata.namespace };
     const description = this.describe('patch', ref);
     const resource = await this.resourceFor(obj.apiVersion, obj.kind, options, description);
@@ -388,7 +390,7 @@ export class ClusterClient {
         return found;
       }
     }
-    throw new ClusterError('notFound', `The cluster does not serve ${kind} in ${apiVersion}. Is the product that defines it installed?`, {
+    throw new ClusterError('notFound', l10n.t('The cluster does not serve {0} in {1}. Is the product that defines it installed?', kind, apiVersion), {
       reason: 'NoSuchResource',
     });
   }
@@ -402,7 +404,7 @@ export class ClusterClient {
       .catch((err: unknown) => {
         this.discovery.delete(apiVersion);
         if (err instanceof ClusterError && err.kind === 'notFound') {
-          throw new ClusterError('notFound', `The cluster does not serve the API ${apiVersion}. Is the product that defines it installed?`, {
+          throw new ClusterError('notFound', l10n.t('The cluster does not serve the API {0}. Is the product that defines it installed?', apiVersion), {
             httpStatus: 404,
             reason: 'NoSuchResource',
           });
@@ -422,7 +424,7 @@ export class ClusterClient {
     description: RequestDescription,
   ): Promise<KubeObject> {
     const result = await this.request(method, path, query, body, options, description);
-    if (!isKubeObject(result)) throw new ClusterError('server', `The API server sent something that is not a Kubernetes object for ${path}.`);
+    if (!isKubeObject(result)) throw new ClusterError('server', l10n.t('The API server sent something that is not a Kubernetes object for {0}.', path));
     return result;
   }
 
@@ -436,7 +438,7 @@ export class ClusterClient {
     description: RequestDescription,
   ): Promise<unknown> {
     const timeoutMs = options.timeoutMs ?? this.requestTimeoutMs;
-    if (options.signal?.aborted) throw new ClusterError('cancelled', 'The request was cancelled.');
+    if (options.signal?.aborted) throw new ClusterError('cancelled', requestCancelledMessage());
     const timeout = AbortSignal.timeout(timeoutMs);
     const signal = options.signal ? AbortSignal.any([options.signal, timeout]) : timeout;
     const context = new RequestContext(this.server + path, method);
@@ -459,9 +461,10 @@ export class ClusterClient {
       }
       return text === '' ? undefined : (JSON.parse(text) as unknown);
     } catch (err) {
-      if (options.signal?.aborted) throw new ClusterError('cancelled', 'The request was cancelled.', { cause: err });
+      if (options.signal?.aborted) throw new ClusterError('cancelled', requestCancelledMessage(), { cause: err });
       if (timeout.aborted && !(err instanceof ApiException)) {
-        throw new ClusterError('timeout', `The API server at ${this.server} did not answer ${method} ${path} within ${Math.round(timeoutMs / 1000)} s.`, { cause: err });
+        const message = l10n.t('The API server at {0} did not answer {1} {2} within {3}.', this.server, method, path, formatSeconds(timeoutMs));
+        throw new ClusterError('timeout', message, { cause: err });
       }
       const mapped = toClusterError(err, { ...description, timeoutMs });
       this.logger.debug?.(`${method} ${path} failed: ${mapped.kind}: ${mapped.message}`);

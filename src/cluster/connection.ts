@@ -2,6 +2,7 @@
  * The cluster the extension currently talks to: the kubeconfig and context chosen by the settings, loaded lazily
  * and dropped when the settings change. Commands and views ask it for a client instead of loading kubeconfigs.
  */
+import * as l10n from '@vscode/l10n';
 import { ClusterClient } from './client';
 import { loadKubeconfig, type ContextInfo, type KubeconfigEnvironment, type LoadedKubeconfig } from './kubeconfig';
 import type { Logger } from './types';
@@ -70,24 +71,27 @@ export class ClusterConnection {
   /** "context (server)", or undefined without a kubeconfig. */
   describeTarget(): string | undefined {
     const name = this.contextName();
-    if (!name) return this.kubeconfig() ? 'no context selected' : undefined;
+    if (!name) return this.kubeconfig() ? l10n.t('no context selected') : undefined;
     const server = this.kubeconfig()?.context(name)?.server;
     return server ? `${name} (${server})` : name;
   }
 
+  /** The kubeconfig, or the reason there is none. */
+  private requireKubeconfig(): LoadedKubeconfig {
+    const kubeconfig = this.kubeconfig();
+    if (!kubeconfig) throw this.loadError ?? new Error(l10n.t('No kubeconfig found.'));
+    return kubeconfig;
+  }
+
   /** A new client for any context of the kubeconfig (the view shows more than one). Throws KubeconfigError. */
   clientFor(contextName: string): ClusterClient {
-    const kubeconfig = this.kubeconfig();
-    if (!kubeconfig) throw this.loadError ?? new Error('No kubeconfig found.');
-    return ClusterClient.forContext(kubeconfig, contextName, { requestTimeoutMs: this.settings().requestTimeoutMs, logger: this.logger });
+    return ClusterClient.forContext(this.requireKubeconfig(), contextName, { requestTimeoutMs: this.settings().requestTimeoutMs, logger: this.logger });
   }
 
   /** The client for the context in use. Throws KubeconfigError with a clear message when there is none. */
   currentClient(): ClusterClient {
     if (this.client) return this.client;
-    const kubeconfig = this.kubeconfig();
-    if (!kubeconfig) throw this.loadError ?? new Error('No kubeconfig found.');
-    this.client = ClusterClient.forContext(kubeconfig, this.settings().context, {
+    this.client = ClusterClient.forContext(this.requireKubeconfig(), this.settings().context, {
       requestTimeoutMs: this.settings().requestTimeoutMs,
       logger: this.logger,
     });

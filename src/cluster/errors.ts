@@ -4,8 +4,9 @@
  * response headers, and network errors embed request URLs, so every message here is built from codes and from
  * the Kubernetes Status, and is passed through `redactSecrets` as a last line of defence.
  */
+import * as l10n from '@vscode/l10n';
 import { redactSecrets } from './redaction';
-import { isRecord } from './types';
+import { describeObject, isRecord } from './types';
 
 export { redactSecrets };
 
@@ -87,32 +88,59 @@ export function isClusterError(err: unknown, kind?: ClusterErrorKind): err is Cl
   return err instanceof ClusterError && (kind === undefined || err.kind === kind);
 }
 
-const TLS_CODE_TEXT: Record<string, string> = {
-  DEPTH_ZERO_SELF_SIGNED_CERT: 'it is self-signed',
-  SELF_SIGNED_CERT_IN_CHAIN: 'its chain ends in a self-signed CA that is not trusted',
-  UNABLE_TO_VERIFY_LEAF_SIGNATURE: 'its issuer is not trusted',
-  UNABLE_TO_GET_ISSUER_CERT: 'its issuer is not trusted',
-  UNABLE_TO_GET_ISSUER_CERT_LOCALLY: 'its issuer is not trusted',
-  CERT_UNTRUSTED: 'it is not trusted',
-  CERT_HAS_EXPIRED: 'it has expired',
-  CERT_NOT_YET_VALID: 'it is not valid yet',
-  ERR_TLS_CERT_ALTNAME_INVALID: 'it was issued for another host name',
-  CERT_SIGNATURE_FAILURE: 'its signature is invalid',
-  CERT_REVOKED: 'it was revoked',
-};
+/** Why a certificate was refused, for the clause after "was refused:". A function: messages are looked up when made. */
+function tlsCodeText(code: string): string | undefined {
+  switch (code) {
+    case 'DEPTH_ZERO_SELF_SIGNED_CERT':
+      return l10n.t('it is self-signed');
+    case 'SELF_SIGNED_CERT_IN_CHAIN':
+      return l10n.t('its chain ends in a self-signed CA that is not trusted');
+    case 'UNABLE_TO_VERIFY_LEAF_SIGNATURE':
+    case 'UNABLE_TO_GET_ISSUER_CERT':
+    case 'UNABLE_TO_GET_ISSUER_CERT_LOCALLY':
+      return l10n.t('its issuer is not trusted');
+    case 'CERT_UNTRUSTED':
+      return l10n.t('it is not trusted');
+    case 'CERT_HAS_EXPIRED':
+      return l10n.t('it has expired');
+    case 'CERT_NOT_YET_VALID':
+      return l10n.t('it is not valid yet');
+    case 'ERR_TLS_CERT_ALTNAME_INVALID':
+      return l10n.t('it was issued for another host name');
+    case 'CERT_SIGNATURE_FAILURE':
+      return l10n.t('its signature is invalid');
+    case 'CERT_REVOKED':
+      return l10n.t('it was revoked');
+    default:
+      return undefined;
+  }
+}
 
-const UNREACHABLE_CODE_TEXT: Record<string, string> = {
-  ECONNREFUSED: 'connection refused',
-  ECONNRESET: 'connection reset',
-  EHOSTUNREACH: 'host unreachable',
-  ENETUNREACH: 'network unreachable',
-  ENOTFOUND: 'host name not found',
-  EAI_AGAIN: 'host name lookup failed',
-  EPIPE: 'connection closed',
-  ECONNABORTED: 'connection aborted',
-  UND_ERR_SOCKET: 'connection closed',
-  UND_ERR_CLOSED: 'connection closed',
-};
+/** What went wrong with the connection, for the clause after "Cannot reach …:". */
+function unreachableCodeText(code: string): string | undefined {
+  switch (code) {
+    case 'ECONNREFUSED':
+      return l10n.t('connection refused');
+    case 'ECONNRESET':
+      return l10n.t('connection reset');
+    case 'EHOSTUNREACH':
+      return l10n.t('host unreachable');
+    case 'ENETUNREACH':
+      return l10n.t('network unreachable');
+    case 'ENOTFOUND':
+      return l10n.t('host name not found');
+    case 'EAI_AGAIN':
+      return l10n.t('host name lookup failed');
+    case 'EPIPE':
+    case 'UND_ERR_SOCKET':
+    case 'UND_ERR_CLOSED':
+      return l10n.t('connection closed');
+    case 'ECONNABORTED':
+      return l10n.t('connection aborted');
+    default:
+      return undefined;
+  }
+}
 
 const TIMEOUT_CODES = new Set(['ETIMEDOUT', 'ESOCKETTIMEDOUT', 'UND_ERR_CONNECT_TIMEOUT', 'UND_ERR_HEADERS_TIMEOUT', 'UND_ERR_BODY_TIMEOUT']);
 
@@ -186,8 +214,12 @@ function networkCodeOf(chain: Record<string, unknown>[]): string | undefined {
   return undefined;
 }
 
-function where(request: RequestDescription): string {
-  return request.server ? `the API server at ${request.server}` : 'the API server';
+/**
+ * The message that names the API server's address when the request knows it, else the one that cannot. Both are
+ * whole sentences, so a translation never has to fit "the API server at …" into another sentence.
+ */
+function byServer(request: RequestDescription, atServer: (server: string) => string, noServer: () => string): string {
+  return request.server ? atServer(request.server) : noServer();
 }
 
 function resourceLabel(request: RequestDescription, status?: KubernetesStatus): string {
@@ -195,14 +227,12 @@ function resourceLabel(request: RequestDescription, status?: KubernetesStatus): 
   const detailGroup = status?.details?.group;
   if (request.resource) return request.resource;
   if (detailKind) return detailGroup ? `${detailKind}.${detailGroup}` : detailKind;
-  return request.kind ?? 'resource';
+  return request.kind ?? l10n.t({ message: 'resource', comment: ['stands for a Kubernetes resource whose kind is not known, in "Permission denied: not allowed to get {0}."'] });
 }
 
 function objectLabel(request: RequestDescription, status?: KubernetesStatus): string {
   const kind = request.kind ?? status?.details?.kind ?? resourceLabel(request, status);
-  const name = request.name ?? status?.details?.name;
-  const inNamespace = request.namespace ? ` in namespace "${request.namespace}"` : '';
-  return `${kind}${name ? ` "${name}"` : ''}${inNamespace}`;
+  return describeObject(kind, request.name ?? status?.details?.name, request.namespace);
 }
 
 /**
@@ -213,15 +243,20 @@ function describeForbidden(status: KubernetesStatus | undefined, request: Reques
   const text = status?.message ?? '';
   const match = /User "([^"]*)" cannot (\S+) resource "([^"]+)"(?: in API group "([^"]*)")?(?: in the namespace "([^"]+)")?/.exec(text);
   if (match) {
-    const [, user, verb, resource, group, namespace] = match;
+    const [, user = '', verb = '', resource = '', group, namespace] = match;
     const qualified = group ? `${resource}.${group}` : resource;
-    const scope = namespace ? ` in namespace "${namespace}"` : ' at cluster scope';
-    return `Permission denied: user "${user}" may not ${verb} ${qualified}${scope}.`;
+    return namespace
+      ? l10n.t('Permission denied: user "{0}" may not {1} {2} in namespace "{3}".', user, verb, qualified, namespace)
+      : l10n.t('Permission denied: user "{0}" may not {1} {2} at cluster scope.', user, verb, qualified);
   }
-  const verb = request.verb ?? 'access';
-  const scope = request.namespace ? ` in namespace "${request.namespace}"` : '';
-  const serverSays = text ? ` The server said: ${text}` : '';
-  return `Permission denied: not allowed to ${verb} ${resourceLabel(request, status)}${scope}.${serverSays}`;
+  const resource = resourceLabel(request, status);
+  const { verb, namespace } = request;
+  let denied: string;
+  if (verb && namespace) denied = l10n.t('Permission denied: not allowed to {0} {1} in namespace "{2}".', verb, resource, namespace);
+  else if (verb) denied = l10n.t('Permission denied: not allowed to {0} {1}.', verb, resource);
+  else if (namespace) denied = l10n.t('Permission denied: not allowed to access {0} in namespace "{1}".', resource, namespace);
+  else denied = l10n.t('Permission denied: not allowed to access {0}.', resource);
+  return text ? `${denied} ${l10n.t('The server said: {0}', text)}` : denied;
 }
 
 function describeConflict(status: KubernetesStatus | undefined, request: RequestDescription): string {
@@ -229,15 +264,17 @@ function describeConflict(status: KubernetesStatus | undefined, request: Request
   const fieldConflicts = causes.filter((c) => c.reason === 'FieldManagerConflict');
   if (fieldConflicts.length > 0) {
     const fields = fieldConflicts.map((c) => `${c.field ?? '?'}${c.message ? ` (${c.message})` : ''}`).join(', ');
-    return `Apply conflict on ${objectLabel(request, status)}: another field manager owns ${fields}. Re-apply with force to take these fields over.`;
+    return l10n.t('Apply conflict on {0}: another field manager owns {1}. Re-apply with force to take these fields over.', objectLabel(request, status), fields);
   }
-  if (status?.reason === 'AlreadyExists') return `${objectLabel(request, status)} already exists.`;
-  return `Conflict on ${objectLabel(request, status)}: ${status?.message ?? 'the object was changed by someone else'}.`;
+  if (status?.reason === 'AlreadyExists') return l10n.t('{0} already exists.', objectLabel(request, status));
+  return status?.message
+    ? l10n.t('Conflict on {0}: {1}.', objectLabel(request, status), status.message)
+    : l10n.t('Conflict on {0}: the object was changed by someone else.', objectLabel(request, status));
 }
 
 function describeInvalid(status: KubernetesStatus | undefined, request: RequestDescription): string {
   const causes = (status?.details?.causes ?? []).map((c) => (c.field ? `${c.field}: ${c.message ?? c.reason ?? ''}` : (c.message ?? c.reason ?? '')));
-  const base = status?.message ?? `The API server rejected ${objectLabel(request, status)} as invalid`;
+  const base = status?.message ?? l10n.t('The API server rejected {0} as invalid', objectLabel(request, status));
   return causes.length > 0 && !causes.every((c) => base.includes(c)) ? `${base} (${causes.join('; ')})` : base;
 }
 
@@ -250,18 +287,26 @@ function fromHttpStatus(httpStatus: number, body: unknown, request: RequestDescr
     causes: status?.details?.causes,
     cause,
   };
-  const serverSays = status?.message ? `: ${status.message}` : '';
+  const said = status?.message;
   switch (httpStatus) {
     case 401:
       return new ClusterError(
         'unauthorized',
-        `${capitalise(where(request))} rejected the credentials (401 Unauthorized). The token or client certificate may be wrong or expired; log in again or choose another context.`,
+        byServer(
+          request,
+          (server) => l10n.t('The API server at {0} rejected the credentials (401 Unauthorized). The token or client certificate may be wrong or expired; log in again or choose another context.', server),
+          () => l10n.t('The API server rejected the credentials (401 Unauthorized). The token or client certificate may be wrong or expired; log in again or choose another context.'),
+        ),
         details,
       );
     case 403:
       return new ClusterError('forbidden', describeForbidden(status, request), details);
     case 404:
-      return new ClusterError('notFound', `${objectLabel(request, status)} was not found${status?.message && !request.name ? serverSays : ''}.`, details);
+      return new ClusterError(
+        'notFound',
+        said && !request.name ? l10n.t('{0} was not found: {1}.', objectLabel(request, status), said) : l10n.t('{0} was not found.', objectLabel(request, status)),
+        details,
+      );
     case 409:
       return new ClusterError('conflict', describeConflict(status, request), details);
     case 400:
@@ -269,14 +314,42 @@ function fromHttpStatus(httpStatus: number, body: unknown, request: RequestDescr
       return new ClusterError('invalid', describeInvalid(status, request), details);
     case 408:
     case 504:
-      return new ClusterError('timeout', `${capitalise(where(request))} timed out (${httpStatus})${serverSays}.`, details);
+      return new ClusterError('timeout', said ? timedOutSaying(request, httpStatus, said) : timedOut(request, httpStatus), details);
     default:
-      return new ClusterError('server', `${capitalise(where(request))} answered ${httpStatus}${serverSays}.`, details);
+      return new ClusterError('server', said ? answeredSaying(request, httpStatus, said) : answered(request, httpStatus), details);
   }
 }
 
-function capitalise(text: string): string {
-  return text.charAt(0).toUpperCase() + text.slice(1);
+function timedOut(request: RequestDescription, httpStatus: number): string {
+  return byServer(
+    request,
+    (server) => l10n.t('The API server at {0} timed out ({1}).', server, httpStatus),
+    () => l10n.t('The API server timed out ({0}).', httpStatus),
+  );
+}
+
+function timedOutSaying(request: RequestDescription, httpStatus: number, said: string): string {
+  return byServer(
+    request,
+    (server) => l10n.t('The API server at {0} timed out ({1}): {2}.', server, httpStatus, said),
+    () => l10n.t('The API server timed out ({0}): {1}.', httpStatus, said),
+  );
+}
+
+function answered(request: RequestDescription, httpStatus: number): string {
+  return byServer(
+    request,
+    (server) => l10n.t('The API server at {0} answered {1}.', server, httpStatus),
+    () => l10n.t('The API server answered {0}.', httpStatus),
+  );
+}
+
+function answeredSaying(request: RequestDescription, httpStatus: number, said: string): string {
+  return byServer(
+    request,
+    (server) => l10n.t('The API server at {0} answered {1}: {2}.', server, httpStatus, said),
+    () => l10n.t('The API server answered {0}: {1}.', httpStatus, said),
+  );
 }
 
 function isAbortError(chain: Record<string, unknown>[]): boolean {
@@ -296,32 +369,93 @@ export function toClusterError(err: unknown, request: RequestDescription = {}): 
     if (httpStatus !== undefined) return fromHttpStatus(httpStatus, top.body, request, err);
   }
   const code = networkCodeOf(chain);
-  if (code && TLS_CODE_TEXT[code] !== undefined) {
+  const refused = code === undefined ? undefined : tlsCodeText(code);
+  if (code && refused !== undefined) {
     return new ClusterError(
       'tls',
-      `The TLS certificate of ${where(request)} was refused: ${TLS_CODE_TEXT[code]} (${code}). Put the cluster's CA in the kubeconfig (certificate-authority-data) rather than skipping verification.`,
+      byServer(
+        request,
+        (server) => l10n.t("The TLS certificate of the API server at {0} was refused: {1} ({2}). Put the cluster's CA in the kubeconfig (certificate-authority-data) rather than skipping verification.", server, refused, code),
+        () => l10n.t("The TLS certificate of the API server was refused: {0} ({1}). Put the cluster's CA in the kubeconfig (certificate-authority-data) rather than skipping verification.", refused, code),
+      ),
       { code, cause: err },
     );
   }
   if (code && (code.startsWith('ERR_SSL') || code.startsWith('ERR_TLS') || code === 'EPROTO')) {
-    return new ClusterError('tls', `The TLS handshake with ${where(request)} failed (${code}). Check that the server URL uses the right scheme and port.`, { code, cause: err });
+    const message = byServer(
+      request,
+      (server) => l10n.t('The TLS handshake with the API server at {0} failed ({1}). Check that the server URL uses the right scheme and port.', server, code),
+      () => l10n.t('The TLS handshake with the API server failed ({0}). Check that the server URL uses the right scheme and port.', code),
+    );
+    return new ClusterError('tls', message, { code, cause: err });
   }
-  if (code && UNREACHABLE_CODE_TEXT[code] !== undefined) {
-    return new ClusterError('unreachable', `Cannot reach ${where(request)}: ${UNREACHABLE_CODE_TEXT[code]} (${code}).`, { code, cause: err });
+  const unreachable = code === undefined ? undefined : unreachableCodeText(code);
+  if (code && unreachable !== undefined) {
+    const message = byServer(
+      request,
+      (server) => l10n.t('Cannot reach the API server at {0}: {1} ({2}).', server, unreachable, code),
+      () => l10n.t('Cannot reach the API server: {0} ({1}).', unreachable, code),
+    );
+    return new ClusterError('unreachable', message, { code, cause: err });
   }
   if ((code && TIMEOUT_CODES.has(code)) || chain.some((e) => e.name === 'TimeoutError' || e.type === 'request-timeout')) {
-    const after = request.timeoutMs ? ` within ${formatSeconds(request.timeoutMs)}` : '';
-    return new ClusterError('timeout', `${capitalise(where(request))} did not answer${after}.`, { code, cause: err });
+    return new ClusterError('timeout', noAnswer(request), { code, cause: err });
   }
-  if (isAbortError(chain)) return new ClusterError('cancelled', 'The request was cancelled.', { code, cause: err });
+  if (isAbortError(chain)) return new ClusterError('cancelled', requestCancelledMessage(), { code, cause: err });
   if (chain.some((e) => stringField(e, 'message') === 'fetch failed' || e.type === 'system')) {
-    return new ClusterError('unreachable', `Cannot reach ${where(request)}${code ? ` (${code})` : ''}.`, { code, cause: err });
+    return new ClusterError('unreachable', cannotReach(request, code), { code, cause: err });
   }
   const message = top ? (stringField(top, 'message') ?? String(err)) : String(err);
-  return new ClusterError('server', `Request to ${where(request)} failed: ${message}`, { code, cause: err });
+  return new ClusterError(
+    'server',
+    byServer(
+      request,
+      (server) => l10n.t('Request to the API server at {0} failed: {1}', server, message),
+      () => l10n.t('Request to the API server failed: {0}', message),
+    ),
+    { code, cause: err },
+  );
 }
 
+/** The API server did not answer (within the request's timeout, when it is known). */
+function noAnswer(request: RequestDescription): string {
+  const { timeoutMs } = request;
+  if (timeoutMs) {
+    return byServer(
+      request,
+      (server) => l10n.t('The API server at {0} did not answer within {1}.', server, formatSeconds(timeoutMs)),
+      () => l10n.t('The API server did not answer within {0}.', formatSeconds(timeoutMs)),
+    );
+  }
+  return byServer(
+    request,
+    (server) => l10n.t('The API server at {0} did not answer.', server),
+    () => l10n.t('The API server did not answer.'),
+  );
+}
+
+function cannotReach(request: RequestDescription, code: string | undefined): string {
+  if (code) {
+    return byServer(
+      request,
+      (server) => l10n.t('Cannot reach the API server at {0} ({1}).', server, code),
+      () => l10n.t('Cannot reach the API server ({0}).', code),
+    );
+  }
+  return byServer(
+    request,
+    (server) => l10n.t('Cannot reach the API server at {0}.', server),
+    () => l10n.t('Cannot reach the API server.'),
+  );
+}
+
+/** The message of a request the user (or the caller) cancelled. */
+export function requestCancelledMessage(): string {
+  return l10n.t('The request was cancelled.');
+}
+
+/** A duration in seconds for a sentence: "30 s", "1.5 s". */
 export function formatSeconds(ms: number): string {
   const seconds = ms / 1000;
-  return `${Number.isInteger(seconds) ? seconds : seconds.toFixed(1)} s`;
+  return l10n.t('{0} s', Number.isInteger(seconds) ? seconds : seconds.toFixed(1));
 }

@@ -6,6 +6,7 @@ import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { KubeConfig, type Cluster, type Context, type User } from '@kubernetes/client-node';
+import * as l10n from '@vscode/l10n';
 import { parse as parseYaml, YAMLError } from 'yaml';
 
 export type KubeconfigSourceKind = 'setting' | 'env' | 'default';
@@ -62,9 +63,9 @@ export function resolveKubeconfigSource(env: KubeconfigEnvironment = {}): Kubeco
   if (setting !== '') {
     const file = path.resolve(expandHome(setting, homeDir));
     if (!fs.existsSync(file)) {
-      throw new KubeconfigError('notFound', `The kubeconfig named by the deepflow.kubeconfig setting does not exist: ${file}`, file);
+      throw new KubeconfigError('notFound', l10n.t('The kubeconfig named by the deepflow.kubeconfig setting does not exist: {0}', file), file);
     }
-    return { kind: 'setting', paths: [file], label: `setting deepflow.kubeconfig (${file})` };
+    return { kind: 'setting', paths: [file], label: l10n.t('setting deepflow.kubeconfig ({0})', file) };
   }
   const fromEnv = env.kubeconfigEnv ?? process.env.KUBECONFIG ?? '';
   if (fromEnv.trim() !== '') {
@@ -75,17 +76,13 @@ export function resolveKubeconfigSource(env: KubeconfigEnvironment = {}): Kubeco
     // kubectl skips KUBECONFIG entries that do not exist.
     const existing = [...new Set(listed)].filter((p) => fs.existsSync(p));
     if (existing.length === 0) {
-      throw new KubeconfigError('notFound', `None of the files in KUBECONFIG exist: ${listed.join(path.delimiter)}`);
+      throw new KubeconfigError('notFound', l10n.t('None of the files in KUBECONFIG exist: {0}', listed.join(path.delimiter)));
     }
     return { kind: 'env', paths: existing, label: `KUBECONFIG (${existing.join(path.delimiter)})` };
   }
   const file = path.join(homeDir, '.kube', 'config');
   if (!fs.existsSync(file)) {
-    throw new KubeconfigError(
-      'notFound',
-      `No kubeconfig found: the deepflow.kubeconfig setting and KUBECONFIG are empty, and ${file} does not exist.`,
-      file,
-    );
+    throw new KubeconfigError('notFound', l10n.t('No kubeconfig found: the deepflow.kubeconfig setting and KUBECONFIG are empty, and {0} does not exist.', file), file);
   }
   return { kind: 'default', paths: [file], label: file };
 }
@@ -96,7 +93,7 @@ function loadOneFile(file: string): KubeConfig {
     text = fs.readFileSync(file, 'utf-8');
   } catch (err) {
     const code = err instanceof Error && 'code' in err ? String(err.code) : 'error';
-    throw new KubeconfigError('unreadable', `Cannot read the kubeconfig ${file} (${code}).`, file);
+    throw new KubeconfigError('unreadable', l10n.t('Cannot read the kubeconfig {0} ({1}).', file, code), file);
   }
   const kc = new KubeConfig();
   try {
@@ -108,7 +105,7 @@ function loadOneFile(file: string): KubeConfig {
     kc.loadFromString(text);
     kc.makePathsAbsolute(path.dirname(file));
   } catch (err) {
-    throw new KubeconfigError('unparseable', `The kubeconfig ${file} is not valid: ${describeParseError(err)}.`, file);
+    throw new KubeconfigError('unparseable', l10n.t('The kubeconfig {0} is not valid: {1}.', file, describeParseError(err)), file);
   }
   return kc;
 }
@@ -118,20 +115,24 @@ function loadOneFile(file: string): KubeConfig {
  * client-node's own validation messages ("users[0].name is missing") name fields, never values.
  */
 function describeParseError(err: unknown): string {
-  if (typeof err !== 'object' || err === null) return 'unknown error';
+  if (typeof err !== 'object' || err === null) return l10n.t('unknown error');
   const e = err as { name?: unknown; reason?: unknown; mark?: { line?: unknown; column?: unknown }; message?: unknown };
   if (err instanceof YAMLError) {
     const line = err.linePos?.[0];
-    return `YAML error${line ? ` at line ${line.line}, column ${line.col}` : ''} (${err.code})`;
+    return line ? l10n.t('YAML error at line {0}, column {1} ({2})', line.line, line.col, err.code) : l10n.t('YAML error ({0})', err.code);
   }
   if (e.name === 'YAMLException') {
-    const line = typeof e.mark?.line === 'number' ? ` at line ${e.mark.line + 1}` : '';
-    const column = typeof e.mark?.column === 'number' ? `, column ${e.mark.column + 1}` : '';
-    return `YAML error${line}${column}${typeof e.reason === 'string' ? `: ${e.reason}` : ''}`;
+    const line = typeof e.mark?.line === 'number' ? e.mark.line + 1 : undefined;
+    const column = typeof e.mark?.column === 'number' ? e.mark.column + 1 : undefined;
+    const reason = typeof e.reason === 'string' ? e.reason : undefined;
+    if (line !== undefined && column !== undefined) {
+      return reason === undefined ? l10n.t('YAML error at line {0}, column {1}', line, column) : l10n.t('YAML error at line {0}, column {1}: {2}', line, column, reason);
+    }
+    return reason === undefined ? l10n.t('YAML error') : l10n.t('YAML error: {0}', reason);
   }
-  if (e instanceof TypeError) return 'it is not a kubeconfig mapping (clusters, users, contexts)';
+  if (e instanceof TypeError) return l10n.t('it is not a kubeconfig mapping (clusters, users, contexts)');
   if (typeof e.message === 'string' && /^(clusters|users|contexts)\[\d+\]/.test(e.message)) return e.message;
-  return 'it could not be parsed';
+  return l10n.t('it could not be parsed');
 }
 
 /**
@@ -191,13 +192,18 @@ export class LoadedKubeconfig {
       throw new KubeconfigError(
         this.kubeConfig.getContexts().length === 0 ? 'noContexts' : 'contextNotFound',
         this.kubeConfig.getContexts().length === 0
-          ? `The kubeconfig from ${this.source.label} has no contexts.`
-          : `The kubeconfig from ${this.source.label} sets no current context; choose one.`,
+          ? l10n.t('The kubeconfig from {0} has no contexts.', this.source.label)
+          : l10n.t('The kubeconfig from {0} sets no current context; choose one.', this.source.label),
       );
     }
     if (!this.kubeConfig.getContextObject(chosen)) {
       const known = this.contexts.map((c) => c.name).join(', ');
-      throw new KubeconfigError('contextNotFound', `Context "${chosen}" is not in the kubeconfig from ${this.source.label} (contexts: ${known || 'none'}).`);
+      throw new KubeconfigError(
+        'contextNotFound',
+        known
+          ? l10n.t('Context "{0}" is not in the kubeconfig from {1} (contexts: {2}).', chosen, this.source.label, known)
+          : l10n.t('Context "{0}" is not in the kubeconfig from {1}, which has no contexts.', chosen, this.source.label),
+      );
     }
     const copy = new KubeConfig();
     copy.loadFromOptions({

@@ -1,4 +1,5 @@
 /** Plain shapes shared by the cluster modules. Objects stay plain JSON so custom resources keep unknown fields. */
+import * as l10n from '@vscode/l10n';
 
 /** Where log lines go; the extension passes its LogOutputChannel in, tests pass a recorder. */
 export interface Logger {
@@ -56,8 +57,16 @@ export interface CollectionRef {
   namespace?: string;
 }
 
+/**
+ * An object as messages name it: `Deployment "deepflow-app" in namespace "cpaas-system"`. A whole noun phrase per
+ * variant, so a translation places the namespace where its language wants it.
+ */
+export function describeObject(kind: string, name?: string, namespace?: string): string {
+  if (name && namespace) return l10n.t('{0} "{1}" in namespace "{2}"', kind, name, namespace);
+  if (namespace) return l10n.t('{0} in namespace "{1}"', kind, namespace);
+  return name ? `${kind} "${name}"` : kind;
+}
+
 export function describeRef(ref: CollectionRef & { name?: string }): string {
-  const name = ref.name ? ` "${ref.name}"` : '';
-  const namespace = ref.namespace ? ` in namespace "${ref.namespace}"` : '';
-  return `${ref.kind}${name}${namespace}`;
+  return describeObject(ref.kind, ref.name, ref.namespace);
 }

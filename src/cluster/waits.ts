@@ -3,6 +3,7 @@
  * The watch resumes from the last resourceVersion after a drop, relists after 410 Gone, and gives up with
  * 'unreachable' when the API server stays away longer than a short budget, so a wait never hangs on a dead server.
  */
+import * as l10n from '@vscode/l10n';
 import type { ClusterClient, WatchEvent, WatchHandle } from './client';
 import { ClusterError, formatSeconds } from './errors';
 import { rolloutStatus, type RolloutKind } from './rollout';
@@ -99,18 +100,20 @@ class ObjectWait {
       this.resolve = resolve;
       this.reject = reject;
       const { signal } = this.options;
+      const cancelled = (): void => this.fail(new ClusterError('cancelled', l10n.t('Cancelled waiting for {0}.', this.what)));
       if (signal?.aborted) {
-        this.fail(new ClusterError('cancelled', `Cancelled waiting for ${this.what}.`));
+        cancelled();
         return;
       }
       if (signal) {
-        const onAbort = (): void => this.fail(new ClusterError('cancelled', `Cancelled waiting for ${this.what}.`));
-        signal.addEventListener('abort', onAbort, { once: true });
-        this.removeAbortListener = () => signal.removeEventListener('abort', onAbort);
+        signal.addEventListener('abort', cancelled, { once: true });
+        this.removeAbortListener = () => signal.removeEventListener('abort', cancelled);
       }
       this.later(this.options.timeoutMs, () => {
         const state = this.lastCheck?.detail ?? this.lastCheck?.progress;
-        this.fail(new ClusterError('timeout', `Timed out after ${formatSeconds(this.options.timeoutMs)} waiting for ${this.what}${state ? `: ${state}` : ''}.`));
+        const after = formatSeconds(this.options.timeoutMs);
+        const message = state ? l10n.t('Timed out after {0} waiting for {1}: {2}.', after, this.what, state) : l10n.t('Timed out after {0} waiting for {1}.', after, this.what);
+        this.fail(new ClusterError('timeout', message));
       });
       void this.relist();
     });
@@ -161,7 +164,7 @@ class ObjectWait {
     }
     this.pendingFailure = undefined;
     if (check.done && obj) this.succeed(obj);
-    else if (check.done) this.fail(new Error(`The predicate for ${this.what} said done without an object.`));
+    else if (check.done) this.fail(new Error(l10n.t('The predicate for {0} said done without an object.', this.what)));
   }
 
   /**
@@ -253,9 +256,8 @@ class ObjectWait {
     this.later(this.budgetMs, () => {
       if (current() && !closed && this.watch === undefined) {
         this.attempt++;
-        this.onFailure(new ClusterError('unreachable', `The API server at ${this.client.server} did not accept a watch within ${formatSeconds(this.budgetMs)}.`), () =>
-          this.startWatch(),
-        );
+        const message = l10n.t('The API server at {0} did not accept a watch within {1}.', this.client.server, formatSeconds(this.budgetMs));
+        this.onFailure(new ClusterError('unreachable', message), () => this.startWatch());
       }
     });
     this.client
@@ -303,8 +305,8 @@ class ObjectWait {
     if (remaining <= 0) {
       const message =
         err.kind === 'unreachable'
-          ? `Lost the API server at ${this.client.server} while waiting for ${this.what}: ${err.message}`
-          : `Gave up waiting for ${this.what} after repeated failures: ${err.message}`;
+          ? l10n.t('Lost the API server at {0} while waiting for {1}: {2}', this.client.server, this.what, err.message)
+          : l10n.t('Gave up waiting for {0} after repeated failures: {1}', this.what, err.message);
       this.fail(new ClusterError(err.kind, message, { httpStatus: err.httpStatus, code: err.code, reason: err.reason, statusMessage: err.statusMessage, cause: err }));
       return;
     }
@@ -334,8 +336,13 @@ export function waitForCondition(client: ClusterClient, ref: ObjectRef, type: st
   return waitFor(client, ref, (obj) => conditionCheck(ref, type, status, obj), options);
 }
 
+/** Progress while the awaited object does not exist: "AppRelease deepflow does not exist yet". */
+function notYet(ref: ObjectRef): string {
+  return l10n.t('{0} {1} does not exist yet', ref.kind, ref.name);
+}
+
 export function conditionCheck(ref: ObjectRef, type: string, status: string, obj: KubeObject | undefined): WaitCheck {
-  if (!obj) return { done: false, progress: `${ref.kind} ${ref.name} does not exist yet` };
+  if (!obj) return { done: false, progress: notYet(ref) };
   const condition = conditionsOf(obj).find((c) => c.type === type);
   const current = typeof condition?.status === 'string' ? condition.status : 'Unknown';
   const why = [condition?.reason, condition?.message].filter((s): s is string => typeof s === 'string' && s !== '').join(': ');
@@ -375,13 +382,14 @@ export function waitForField(client: ClusterClient, ref: ObjectRef, path: string
 }
 
 export function fieldCheck(ref: ObjectRef, path: string, value: string | number | boolean, obj: KubeObject | undefined, failureValues: string[] = ['Failed']): WaitCheck {
-  if (!obj) return { done: false, progress: `${ref.kind} ${ref.name} does not exist yet` };
+  if (!obj) return { done: false, progress: notYet(ref) };
   const current = fieldAt(obj, path);
-  const shown = current === undefined ? 'unset' : typeof current === 'string' ? current : JSON.stringify(current);
+  const shown = current === undefined ? l10n.t({ message: 'unset', comment: ['the value shown for a field the object does not set, as in "spec.assemblyPhase=unset"'] }) : typeof current === 'string' ? current : JSON.stringify(current);
   const progress = `${ref.kind} ${ref.name}: ${path}=${shown}`;
   if (typeof current === 'string' && failureValues.includes(current)) {
     const why = failureMessageOf(obj);
-    return { done: false, progress, failure: `${ref.kind} ${ref.name} ${path} is ${current}${why ? `: ${why}` : ''}` };
+    const failure = why ? l10n.t('{0} {1} {2} is {3}: {4}', ref.kind, ref.name, path, current, why) : l10n.t('{0} {1} {2} is {3}', ref.kind, ref.name, path, current);
+    return { done: false, progress, failure };
   }
   return { done: current === value, progress };
 }
@@ -393,7 +401,7 @@ export function waitForRollout(client: ClusterClient, kind: RolloutKind, namespa
 }
 
 export function rolloutCheck(ref: ObjectRef, obj: KubeObject | undefined): WaitCheck {
-  if (!obj) return { done: false, progress: `${ref.name} does not exist yet` };
+  if (!obj) return { done: false, progress: l10n.t('{0} does not exist yet', ref.name) };
   const status = rolloutStatus(obj);
   return { done: status.done, progress: status.summary, detail: status.message, failure: status.error };
 }

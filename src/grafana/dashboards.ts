@@ -3,6 +3,7 @@
  * the variables a dashboard itself declares (`templating.list[].name`). Dashboard uids ship in an image tagged
  * `latest`, so they are looked up at run time before a link is trusted.
  */
+import * as l10n from '@vscode/l10n';
 import { isRecord } from '../cluster/types';
 import type { GrafanaApi } from './contract';
 import type { TimeRange } from './timeRange';
@@ -61,7 +62,7 @@ export function groupDashboards(entries: readonly DashboardEntry[]): DashboardFo
 
 /** Parses Grafana's `/api/search` answer into dashboards (folders themselves are skipped). */
 export function parseSearch(body: unknown): DashboardEntry[] {
-  if (!Array.isArray(body)) throw new Error("Grafana's search API sent something that is not a list.");
+  if (!Array.isArray(body)) throw new Error(l10n.t("Grafana's search API sent something that is not a list."));
   return body.filter(isRecord).flatMap((hit) => {
     if (hit.type !== 'dash-db' || typeof hit.uid !== 'string' || typeof hit.title !== 'string') return [];
     const folder = typeof hit.folderTitle === 'string' && hit.folderTitle !== '' ? hit.folderTitle : GENERAL_FOLDER;
@@ -78,7 +79,7 @@ export async function listDashboards(api: GrafanaApi, signal?: AbortSignal): Pro
 /** Parses `/api/dashboards/uid/<uid>`: the uid, title, slug and declared variable names. */
 export function parseDashboard(body: unknown): DashboardDefinition {
   const dashboard = isRecord(body) && isRecord(body.dashboard) ? body.dashboard : undefined;
-  if (!dashboard || typeof dashboard.uid !== 'string') throw new Error('Grafana sent a dashboard without a uid.');
+  if (!dashboard || typeof dashboard.uid !== 'string') throw new Error(l10n.t('Grafana sent a dashboard without a uid.'));
   const meta = isRecord(body) && isRecord(body.meta) ? body.meta : {};
   const title = typeof dashboard.title === 'string' ? dashboard.title : dashboard.uid;
   const templating = isRecord(dashboard.templating) ? dashboard.templating : {};
@@ -99,7 +100,9 @@ export async function readDashboard(api: GrafanaApi, uid: string, signal?: Abort
 export async function findDashboard(api: GrafanaApi, wanted: { uid: string; title: string }, signal?: AbortSignal): Promise<DashboardDefinition> {
   const hits = parseSearch(await api.getJson(`api/search?type=dash-db&query=${encodeURIComponent(wanted.title)}`, signal));
   const hit = hits.find((h) => h.uid === wanted.uid) ?? hits.find((h) => h.title === wanted.title);
-  if (!hit) throw new Error(`This Grafana has no "${wanted.title}" dashboard (uid ${wanted.uid}). Is the DeepFlow Templates folder provisioned?`);
+  if (!hit) {
+    throw new Error(l10n.t('This Grafana has no "{0}" dashboard (uid {1}). Is the {2} folder provisioned?', wanted.title, wanted.uid, TEMPLATES_FOLDER));
+  }
   return readDashboard(api, hit.uid, signal);
 }
 
@@ -119,7 +122,12 @@ export function dashboardPath(dashboard: DashboardDefinition, options: LinkOptio
   const params: string[] = ['orgId=1'];
   for (const [name, value] of Object.entries(options.variables ?? {})) {
     if (!dashboard.variables.includes(name)) {
-      throw new Error(`The "${dashboard.title}" dashboard has no variable "${name}" (it has ${dashboard.variables.join(', ') || 'none'}).`);
+      const declared = dashboard.variables.join(', ');
+      throw new Error(
+        declared
+          ? l10n.t('The "{0}" dashboard has no variable "{1}" (it has {2}).', dashboard.title, name, declared)
+          : l10n.t('The "{0}" dashboard has no variable "{1}" (it has none).', dashboard.title, name),
+      );
     }
     for (const v of typeof value === 'string' ? [value] : value) params.push(`var-${encodeURIComponent(name)}=${encodeURIComponent(v)}`);
   }

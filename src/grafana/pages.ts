@@ -3,6 +3,7 @@
  * the cause and the fix, and the page after "Update credentials". Buttons post a message to the frame's parent
  * (the panel) and, outside a frame, follow a same-secret link the proxy handles itself, so either route works.
  */
+import * as l10n from '@vscode/l10n';
 import { randomBytes } from 'node:crypto';
 import type { GrafanaTarget } from './contract';
 import { describeHealth, type GrafanaProblem } from './health';
@@ -36,6 +37,10 @@ function button(request: PageRequest, label: string, href: string, primary: bool
   return `<a class="button${primary ? ' primary' : ''}" data-request="${request}" href="${escapeHtml(href)}">${escapeHtml(label)}</a>`;
 }
 
+function retryButton(links: PageLinks, primary: boolean): string {
+  return button('retry', l10n.t('Retry'), links.retry, primary);
+}
+
 function render(title: string, paragraphs: string[], buttons: string[]): RenderedPage {
   const nonce = randomBytes(16).toString('base64');
   const script = `for (const link of document.querySelectorAll('a[data-request]')) {
@@ -46,8 +51,10 @@ function render(title: string, paragraphs: string[], buttons: string[]): Rendere
     window.parent.postMessage({ type: types[link.dataset.request] }, '*');
   });
 }`;
+  // The language of the words on the page, so the browser (and a screen reader) reads them as what they are.
+  const language = l10n.t({ message: 'en', comment: ["the lang attribute of the Grafana proxy's HTML pages: this translation's language tag (zh-CN)"] });
   const html = `<!DOCTYPE html>
-<html lang="en"><head><meta charset="utf-8"><title>${escapeHtml(title)}</title>
+<html lang="${escapeHtml(language)}"><head><meta charset="utf-8"><title>${escapeHtml(title)}</title>
 <style nonce="${nonce}">
 body { font-family: system-ui, sans-serif; margin: 2rem; max-width: 46rem; line-height: 1.5; color: #1f2328; background: #fff; }
 @media (prefers-color-scheme: dark) { body { color: #e6edf3; background: #0d1117; } }
@@ -68,16 +75,16 @@ ${paragraphs.map((p) => `<p>${escapeHtml(p)}</p>`).join('\n')}
 export function failurePage(problem: GrafanaProblem, target: GrafanaTarget, links: PageLinks): RenderedPage {
   const described = describeHealth(problem, target);
   const buttons = described.offerCredentials
-    ? [button('updateCredentials', 'Update Credentials…', links.updateCredentials, true), button('retry', 'Retry', links.retry, false)]
-    : [button('retry', 'Retry', links.retry, true)];
+    ? [button('updateCredentials', l10n.t('Update Credentials…'), links.updateCredentials, true), retryButton(links, false)]
+    : [retryButton(links, true)];
   return render(described.title, [described.cause, described.fix], buttons);
 }
 
 /** Shown after "Update credentials" was chosen outside a frame: the editor asks for the login now. */
 export function credentialsRequestedPage(links: PageLinks): RenderedPage {
   return render(
-    'Enter the Grafana login in the editor',
-    ['The editor now asks for the Grafana user and password. When you have entered them, choose Retry.'],
-    [button('retry', 'Retry', links.retry, true)],
+    l10n.t('Enter the Grafana login in the editor'),
+    [l10n.t('The editor now asks for the Grafana user and password. When you have entered them, choose Retry.')],
+    [retryButton(links, true)],
   );
 }

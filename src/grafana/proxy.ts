@@ -12,6 +12,7 @@
  * - when Grafana cannot be shown it serves a page that names the cause and the fix (health.ts, pages.ts).
  * See docs/grafana-proxy.md.
  */
+import * as l10n from '@vscode/l10n';
 import { createHash, randomBytes, timingSafeEqual } from 'node:crypto';
 import { createServer, type IncomingHttpHeaders, type IncomingMessage, type OutgoingHttpHeaders, type Server, type ServerResponse } from 'node:http';
 import { request as httpsRequest, type Agent } from 'node:https';
@@ -20,9 +21,10 @@ import type { Duplex } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import { grafanaRootPath } from '../acp/deepflowValues';
 import { httpsAgentFor, requestPlatform, type PlatformTrust } from '../acp/platformTrust';
+import { formatSeconds } from '../cluster/errors';
 import type { Logger } from '../cluster/types';
 import { grafanaRootUrl, type GrafanaApi, type GrafanaCredentials, type GrafanaTarget } from './contract';
-import { describeHealth, healthFromError, healthFromStatus, healthLogLine, type GrafanaHealth, type GrafanaProblem } from './health';
+import { causeAndFix, describeHealth, healthFromError, healthFromStatus, healthLogLine, type GrafanaHealth, type GrafanaProblem } from './health';
 import { credentialsRequestedPage, failurePage, type PageLinks, type PageRequest, type RenderedPage } from './pages';
 import { decodeBody, isUnderSubPath, normaliseGrafanaPath, rewriteIndexHtml, rewriteLocation, withoutFrameAncestors, type RewriteContext } from './rewrite';
 import { GrafanaSession, grafanaMessage, readBody } from './session';
@@ -72,7 +74,7 @@ export class GrafanaUnavailableError extends Error {
     readonly health: GrafanaProblem,
     target: GrafanaTarget,
   ) {
-    super(`${describeHealth(health, target).cause} ${describeHealth(health, target).fix}`);
+    super(causeAndFix(describeHealth(health, target)));
   }
 }
 
@@ -82,7 +84,27 @@ const MAX_API_JSON = 32 * 1024 * 1024;
 const HOP_BY_HOP = new Set(['connection', 'keep-alive', 'proxy-authenticate', 'proxy-authorization', 'proxy-connection', 'te', 'trailer', 'transfer-encoding', 'upgrade', 'http2-settings']);
 /** Request headers that never go upstream: the browser's own credentials, and what names the local URL (the secret). */
 const NOT_FORWARDED = new Set(['host', 'cookie', 'authorization', 'referer', 'origin', 'content-length', 'forwarded', 'x-forwarded-for', 'x-forwarded-host', 'x-forwarded-proto', 'x-forwarded-prefix', 'x-real-ip']);
-const FORBIDDEN = 'Forbidden: this local Grafana proxy answers only requests that carry its session secret.\n';
+
+/** The answer to a request without the session secret. */
+function forbiddenText(): string {
+  return `${l10n.t('Forbidden: this local Grafana proxy answers only requests that carry its session secret.')}\n`;
+}
+
+/** A plain-text answer of the proxy's own, in UTF-8 (it may be a translation). */
+function sendText(res: ServerResponse, status: number, text: string): void {
+  res.writeHead(status, { 'content-type': 'text/plain; charset=utf-8', 'content-length': Buffer.byteLength(text) });
+  res.end(text);
+}
+
+/** The reason a request to the platform was given up when it did not answer in time. */
+function noAnswerWithin(origin: string, timeoutMs: number): Error {
+  return new Error(l10n.t('{0} did not answer within {1}', origin, formatSeconds(timeoutMs)));
+}
+
+/** Grafana answered, but not to the session the proxy had just logged in with. */
+function sessionRefused(status: number): GrafanaProblem {
+  return { kind: 'failed', status, message: l10n.t('Grafana did not accept the session the proxy logged in with') };
+}
 
 function sha256(text: string): Buffer {
   return createHash('sha256').update(text).digest();
@@ -160,7 +182,9 @@ class ProxiedTarget implements ProxiedGrafana {
     const url = new URL(externalUrl);
     const own = `/${this.secret}${this.subPath}/`;
     const path = url.pathname.endsWith('/') ? url.pathname : `${url.pathname}/`;
-    if (!path.endsWith(own)) throw new Error(`The external URL of the Grafana proxy (${url.origin}) does not end with the proxy's path for cluster ${this.target.cluster}.`);
+    if (!path.endsWith(own)) {
+      throw new Error(l10n.t("The external URL of the Grafana proxy ({0}) does not end with the proxy's path for cluster {1}.", url.origin, this.target.cluster));
+    }
     this.externalOrigin = url.origin;
     this.externalPrefix = path.slice(0, path.length - own.length);
   }
@@ -188,7 +212,7 @@ class ProxiedTarget implements ProxiedGrafana {
     const answer = await this.apiRequest('api/user', signal);
     if ('problem' in answer) return answer.problem;
     answer.res.resume();
-    if (answer.res.statusCode !== 200) return this.report({ kind: 'failed', status: answer.res.statusCode ?? 0, message: 'Grafana did not accept the session the proxy logged in with' });
+    if (answer.res.statusCode !== 200) return this.report(sessionRefused(answer.res.statusCode ?? 0));
     return this.report({ kind: 'ok' });
   }
 
@@ -221,11 +245,15 @@ class ProxiedTarget implements ProxiedGrafana {
     if ('problem' in answer) throw new GrafanaUnavailableError(answer.problem, this.target);
     const status = answer.res.statusCode ?? 0;
     const body = (await readBody(answer.res, MAX_API_JSON)).toString('utf8');
-    if (status < 200 || status >= 300) throw new Error(`Grafana answered ${status} for ${relative.split('?')[0]}: ${grafanaMessage(body) || 'no message'}.`);
+    const apiPath = relative.split('?')[0] ?? relative;
+    if (status < 200 || status >= 300) {
+      const message = grafanaMessage(body);
+      throw new Error(message ? l10n.t('Grafana answered {0} for {1}: {2}.', status, apiPath, message) : l10n.t('Grafana answered {0} for {1} without a message.', status, apiPath));
+    }
     try {
       return JSON.parse(body) as unknown;
     } catch {
-      throw new Error(`Grafana's answer for ${relative.split('?')[0]} is not JSON.`);
+      throw new Error(l10n.t("Grafana's answer for {0} is not JSON.", apiPath));
     }
   }
 
@@ -261,7 +289,7 @@ class ProxiedTarget implements ProxiedGrafana {
    */
   private async upstream(method: string, relative: string, headers: Record<string, string>, body: Buffer | undefined, signal?: AbortSignal): Promise<IncomingMessage> {
     const deadline = new AbortController();
-    const timer = setTimeout(() => deadline.abort(new Error(`${this.platformOrigin} did not answer within ${this.timeoutMs / 1000} s`)), this.timeoutMs);
+    const timer = setTimeout(() => deadline.abort(noAnswerWithin(this.platformOrigin, this.timeoutMs)), this.timeoutMs);
     const combined = signal ? AbortSignal.any([signal, deadline.signal]) : deadline.signal;
     const cookie = this.session.cookieHeader();
     const answer = requestPlatform(`${this.rootUrl}${relative}`, this.trust, {
@@ -275,7 +303,7 @@ class ProxiedTarget implements ProxiedGrafana {
     // An aborted request whose TLS handshake never completes would never settle (the socket is not the request's
     // yet), so the deadline rejects on its own; an answer that still comes is dropped.
     const abandoned = new Promise<never>((_resolve, reject) => {
-      const onAbort = (): void => reject(Object.assign(new Error('The request was aborted.'), { name: 'AbortError', cause: combined.reason as unknown }));
+      const onAbort = (): void => reject(Object.assign(new Error(l10n.t('The request was aborted.')), { name: 'AbortError', cause: combined.reason as unknown }));
       if (combined.aborted) onAbort();
       else combined.addEventListener('abort', onAbort, { once: true });
     });
@@ -334,8 +362,7 @@ class ProxiedTarget implements ProxiedGrafana {
       return;
     }
     if (navigation) return this.sendPage(res, status, failurePage(problem, this.target, this.links(relative)));
-    const described = describeHealth(problem, this.target);
-    const text = JSON.stringify({ message: `${described.cause} ${described.fix}`, deepflowProxy: problem.kind });
+    const text = JSON.stringify({ message: causeAndFix(describeHealth(problem, this.target)), deepflowProxy: problem.kind });
     res.writeHead(status, { 'content-type': 'application/json', 'cache-control': 'no-store', 'content-length': Buffer.byteLength(text) });
     res.end(text);
   }
@@ -355,8 +382,7 @@ class ProxiedTarget implements ProxiedGrafana {
       this.sendPage(res, 200, credentialsRequestedPage(this.links(to)));
       return;
     }
-    res.writeHead(403, { 'content-type': 'text/plain' });
-    res.end(FORBIDDEN);
+    sendText(res, 403, forbiddenText());
   }
 
   private upstreamHeaders(req: IncomingMessage): Record<string, string> {
@@ -416,8 +442,7 @@ class ProxiedTarget implements ProxiedGrafana {
       try {
         body = await readBody(req, MAX_REQUEST_BODY);
       } catch {
-        res.writeHead(413, { 'content-type': 'text/plain' });
-        res.end(`The request body is larger than the Grafana proxy accepts (${MAX_REQUEST_BODY / 1024 / 1024} MiB).\n`);
+        sendText(res, 413, `${l10n.t('The request body is larger than the Grafana proxy accepts ({0} MiB).', MAX_REQUEST_BODY / 1024 / 1024)}\n`);
         return;
       }
     }
@@ -442,7 +467,7 @@ class ProxiedTarget implements ProxiedGrafana {
       this.session.absorb(upstream.headers['set-cookie']);
       if (this.asksForLogin(upstream, upstreamUrl)) {
         upstream.resume();
-        if (attempt > 0) return this.sendProblem(res, { kind: 'failed', status: upstream.statusCode ?? 0, message: 'Grafana did not accept the session the proxy logged in with' }, navigation, relative);
+        if (attempt > 0) return this.sendProblem(res, sessionRefused(upstream.statusCode ?? 0), navigation, relative);
         const again = await this.session.relogin(cancelled.signal);
         if (again.kind !== 'ok') return this.sendProblem(res, again, navigation, relative);
         continue;
@@ -510,7 +535,7 @@ class ProxiedTarget implements ProxiedGrafana {
           timeout: this.timeoutMs,
           headers: { ...headers, connection: 'Upgrade', upgrade: String(req.headers.upgrade ?? 'websocket'), ...(cookie ? { cookie } : {}) },
         });
-        upstreamReq.once('timeout', () => upstreamReq.destroy(new Error(`${this.platformOrigin} did not answer within ${this.timeoutMs / 1000} s`)));
+        upstreamReq.once('timeout', () => upstreamReq.destroy(noAnswerWithin(this.platformOrigin, this.timeoutMs)));
         upstreamReq.once('upgrade', (upRes: IncomingMessage, upSocket: Socket, upHead: Buffer) => {
           this.session.absorb(upRes.headers['set-cookie']);
           this.report({ kind: 'ok' });
@@ -632,18 +657,14 @@ export class GrafanaProxy {
 
   private handle(req: IncomingMessage, res: ServerResponse): void {
     const route = this.route(req.url);
-    const forbid = (): void => {
-      res.writeHead(403, { 'content-type': 'text/plain; charset=utf-8', 'content-length': Buffer.byteLength(FORBIDDEN) });
-      res.end(FORBIDDEN);
-    };
+    const forbid = (): void => sendText(res, 403, forbiddenText());
     if (!route) return forbid();
     if (route.path.startsWith('/__deepflow/')) return route.target.handleControl(res, route.path, route.search);
     if (!isUnderSubPath(route.path, route.target.subPath)) return forbid();
     route.target.forward(req, res, route.path, route.search).catch((err: unknown) => {
       this.logger.error(`The Grafana proxy failed to answer a request: ${err instanceof Error ? err.message : String(err)}`);
       if (!res.headersSent) {
-        res.writeHead(502, { 'content-type': 'text/plain' });
-        res.end('The Grafana proxy could not answer this request.\n');
+        sendText(res, 502, `${l10n.t('The Grafana proxy could not answer this request.')}\n`);
       } else res.destroy();
     });
   }
@@ -652,7 +673,8 @@ export class GrafanaProxy {
     const route = this.route(req.url);
     if (!route || !isUnderSubPath(route.path, route.target.subPath)) {
       socket.on('error', () => socket.destroy());
-      socket.end(`HTTP/1.1 403 Forbidden\r\nconnection: close\r\ncontent-type: text/plain\r\ncontent-length: ${Buffer.byteLength(FORBIDDEN)}\r\n\r\n${FORBIDDEN}`);
+      const text = forbiddenText();
+      socket.end(`HTTP/1.1 403 Forbidden\r\nconnection: close\r\ncontent-type: text/plain; charset=utf-8\r\ncontent-length: ${Buffer.byteLength(text)}\r\n\r\n${text}`);
       return;
     }
     void route.target.upgrade(req, socket, head, route.path, route.search).catch(() => socket.destroy());

@@ -3,6 +3,7 @@
  * Kubernetes service proxy with the user's own kubeconfig, so no NodePort and no extra credential is needed. SQL is
  * only ever built from values validated here and quoted by `sqlString`; raw input is never pasted into a query.
  */
+import * as l10n from '@vscode/l10n';
 import { ClusterError } from '../cluster/errors';
 import { isRecord } from '../cluster/types';
 
@@ -47,14 +48,19 @@ function toCell(value: unknown): Cell {
   return null;
 }
 
+/** The querier's refusal in words: its status (if it sent one) and its description (if any). */
+function refusedMessage(status: string | undefined, description: string): string {
+  if (status === undefined) {
+    return description ? l10n.t('The DeepFlow querier refused the query without a status: {0}.', description) : l10n.t('The DeepFlow querier refused the query without a status.');
+  }
+  return description ? l10n.t('The DeepFlow querier refused the query ({0}): {1}.', status, description) : l10n.t('The DeepFlow querier refused the query ({0}).', status);
+}
+
 /** Parses `{OPT_STATUS, DESCRIPTION, result: {columns, values}}` into rows; anything else is a QuerierError. */
 export function parseQueryAnswer(body: unknown): QueryResult {
-  if (!isRecord(body)) throw new QuerierError('malformed', 'The DeepFlow querier sent an answer that is not JSON.');
+  if (!isRecord(body)) throw new QuerierError('malformed', l10n.t('The DeepFlow querier sent an answer that is not JSON.'));
   const status = typeof body.OPT_STATUS === 'string' ? body.OPT_STATUS : undefined;
-  if (status !== 'SUCCESS') {
-    const description = typeof body.DESCRIPTION === 'string' && body.DESCRIPTION !== '' ? `: ${body.DESCRIPTION}` : '';
-    throw new QuerierError('rejected', `The DeepFlow querier refused the query (${status ?? 'no status'})${description}.`);
-  }
+  if (status !== 'SUCCESS') throw new QuerierError('rejected', refusedMessage(status, typeof body.DESCRIPTION === 'string' ? body.DESCRIPTION : ''));
   const result = isRecord(body.result) ? body.result : undefined;
   if (!result) return { columns: [], rows: [] };
   const columns = Array.isArray(result.columns) ? result.columns.map((c) => String(c)) : [];
@@ -86,14 +92,15 @@ function querierDescription(err: ClusterError): string | undefined {
 export function toQuerierError(err: unknown): Error {
   if (!(err instanceof ClusterError)) return err instanceof Error ? err : new Error(String(err));
   if (err.httpStatus === 503) {
-    const why = err.statusMessage ?? 'the service has no ready endpoint';
-    return new QuerierError('notReady', `deepflow-server is not ready: ${why}. Wait until the Components view shows deepflow-server ready, then try again.`, { cause: err });
+    const why = err.statusMessage ?? l10n.t('the service has no ready endpoint');
+    return new QuerierError('notReady', l10n.t('deepflow-server is not ready: {0}. Wait until the Components view shows deepflow-server ready, then try again.', why), { cause: err });
   }
   if (err.httpStatus === 404 && /services? "?deepflow-server/.test(err.statusMessage ?? '')) {
-    return new QuerierError('notInstalled', 'DeepFlow is not installed on this cluster: the Service deepflow-server does not exist in cpaas-system. Run "DeepFlow: Install DeepFlow (Guided)" first.', { cause: err });
+    const message = l10n.t('DeepFlow is not installed on this cluster: the Service deepflow-server does not exist in cpaas-system. Run "DeepFlow: Install DeepFlow (Guided)" first.');
+    return new QuerierError('notInstalled', message, { cause: err });
   }
   const description = querierDescription(err);
-  if (description) return new QuerierError('rejected', `The DeepFlow querier refused the query (${description}).`, { cause: err });
+  if (description) return new QuerierError('rejected', l10n.t('The DeepFlow querier refused the query ({0}).', description), { cause: err });
   return err;
 }
 
@@ -132,16 +139,16 @@ const dns1123Label = /^[a-z0-9]([-a-z0-9]*[a-z0-9])?$/;
 
 /** Namespaces are DNS-1123 labels. */
 export function validateNamespaceName(value: string): ValidationResult {
-  if (value === '') return 'Choose a namespace';
-  if (value.length > 63 || !dns1123Label.test(value)) return `"${value}" is not a namespace name: lowercase letters, digits and '-', at most 63 characters`;
+  if (value === '') return l10n.t('Choose a namespace');
+  if (value.length > 63 || !dns1123Label.test(value)) return l10n.t('"{0}" is not a namespace name: lowercase letters, digits and \'-\', at most 63 characters', value);
   return undefined;
 }
 
 /** Workloads (Deployments, StatefulSets, DaemonSets) are named with DNS-1123 subdomains. */
 export function validateWorkloadName(value: string): ValidationResult {
-  if (value === '') return 'Choose a workload';
+  if (value === '') return l10n.t('Choose a workload');
   if (value.length > 253 || !value.split('.').every((label) => dns1123Label.test(label))) {
-    return `"${value}" is not a workload name: lowercase letters, digits, '-' and '.', at most 253 characters`;
+    return l10n.t('"{0}" is not a workload name: lowercase letters, digits, \'-\' and \'.\', at most 253 characters', value);
   }
   return undefined;
 }
@@ -154,13 +161,13 @@ const domainLabel = /^[A-Za-z0-9_*]([-A-Za-z0-9_*]*[A-Za-z0-9_*])?$/;
  */
 export function validateDomainPattern(value: string): ValidationResult {
   if (value === '') return undefined;
-  if (/\s/.test(value)) return 'A domain has no spaces';
-  if (value.length > 253) return 'A domain is at most 253 characters long';
+  if (/\s/.test(value)) return l10n.t('A domain has no spaces');
+  if (value.length > 253) return l10n.t('A domain is at most 253 characters long');
   const bad = [...value].find((c) => !/[-A-Za-z0-9_.*]/.test(c));
-  if (bad !== undefined) return `"${bad}" cannot be part of a domain: use letters, digits, '-', '_', '.' and '*' for any text`;
-  if (value.endsWith('.')) return 'Leave out the trailing dot: DeepFlow records domains without it';
+  if (bad !== undefined) return l10n.t('"{0}" cannot be part of a domain: use letters, digits, \'-\', \'_\', \'.\' and \'*\' for any text', bad);
+  if (value.endsWith('.')) return l10n.t('Leave out the trailing dot: DeepFlow records domains without it');
   if (!value.split('.').every((label) => label.length <= 63 && domainLabel.test(label))) {
-    return 'Each part of a domain between dots must be non-empty, at most 63 characters, and must not start or end with \'-\'';
+    return l10n.t('Each part of a domain between dots must be non-empty, at most 63 characters, and must not start or end with \'-\'');
   }
   return undefined;
 }

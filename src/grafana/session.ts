@@ -6,6 +6,7 @@
  * user asks (Retry, check(), or new credentials): Grafana locks a user out after a few failures, and a page
  * that logged in again and again would be the login loop this exists to avoid.
  */
+import * as l10n from '@vscode/l10n';
 import type { IncomingMessage } from 'node:http';
 import type { Agent } from 'node:https';
 import { requestPlatform, type PlatformTrust } from '../acp/platformTrust';
@@ -23,7 +24,7 @@ export async function readBody(stream: IncomingMessage, limit: number): Promise<
     size += chunk.length;
     if (size > limit) {
       stream.destroy();
-      throw new Error(`the body is larger than ${limit} bytes`);
+      throw new Error(l10n.t('the body is larger than {0} bytes', limit));
     }
     chunks.push(chunk);
   }
@@ -154,7 +155,7 @@ export class GrafanaSession {
     if (status !== 200) return { kind: 'failed', status, message: grafanaMessage(body) };
     this.jar.clear();
     this.absorb(res.headers['set-cookie']);
-    if (!this.loggedIn) return { kind: 'failed', status, message: 'Grafana accepted the login but set no session cookie' };
+    if (!this.loggedIn) return { kind: 'failed', status, message: l10n.t('Grafana accepted the login but set no session cookie') };
     return { kind: 'ok' };
   }
 }

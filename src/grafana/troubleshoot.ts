@@ -3,6 +3,7 @@
  * their capture points. Queries go to the querier (querier.ts); links go to the Distributed Tracing dashboard with
  * the dashboard's own variables (dashboards.ts). No `vscode`: the tree view and commands only render these.
  */
+import * as l10n from '@vscode/l10n';
 import { dashboardPath, type DashboardDefinition } from './dashboards';
 import { domainCondition, nameCondition, sqlNumber, sqlString, validateNamespaceName, validateWorkloadName, type Cell, type QueryRow } from './querier';
 import { rangeAround, rangeSeconds, type TimeRange } from './timeRange';
@@ -53,30 +54,30 @@ export function timeOf(cell: Cell | undefined): number {
 // ---------------------------------------------------------------------------------------------------------------
 // DNS failures
 
-/** DNS RCODEs (RFC 1035, RFC 2136, RFC 6895) with what they mean for the one who asked. */
-const RCODES: Record<number, { name: string; meaning: string }> = {
-  0: { name: 'NOERROR', meaning: 'no error' },
-  1: { name: 'FORMERR', meaning: 'the server could not understand the query' },
-  2: { name: 'SERVFAIL', meaning: 'the server failed' },
-  3: { name: 'NXDOMAIN', meaning: 'the domain does not exist' },
-  4: { name: 'NOTIMP', meaning: 'the server does not support this kind of query' },
-  5: { name: 'REFUSED', meaning: 'the server refused to answer' },
-  6: { name: 'YXDOMAIN', meaning: 'a name exists that should not' },
-  7: { name: 'YXRRSET', meaning: 'a record set exists that should not' },
-  8: { name: 'NXRRSET', meaning: 'a record set that should exist does not' },
-  9: { name: 'NOTAUTH', meaning: 'the server is not authoritative for the zone' },
-  10: { name: 'NOTZONE', meaning: 'the name is not in the zone' },
+/** DNS RCODEs (RFC 1035, RFC 2136, RFC 6895) with what they mean for the one who asked (looked up when shown). */
+const RCODES: Record<number, { name: string; meaning: () => string }> = {
+  0: { name: 'NOERROR', meaning: () => l10n.t('no error') },
+  1: { name: 'FORMERR', meaning: () => l10n.t('the server could not understand the query') },
+  2: { name: 'SERVFAIL', meaning: () => l10n.t('the server failed') },
+  3: { name: 'NXDOMAIN', meaning: () => l10n.t('the domain does not exist') },
+  4: { name: 'NOTIMP', meaning: () => l10n.t('the server does not support this kind of query') },
+  5: { name: 'REFUSED', meaning: () => l10n.t('the server refused to answer') },
+  6: { name: 'YXDOMAIN', meaning: () => l10n.t('a name exists that should not') },
+  7: { name: 'YXRRSET', meaning: () => l10n.t('a record set exists that should not') },
+  8: { name: 'NXRRSET', meaning: () => l10n.t('a record set that should exist does not') },
+  9: { name: 'NOTAUTH', meaning: () => l10n.t('the server is not authoritative for the zone') },
+  10: { name: 'NOTZONE', meaning: () => l10n.t('the name is not in the zone') },
 };
 
 /** "NXDOMAIN: the domain does not exist"; without an RCODE, DeepFlow's status in words. */
 export function describeRcode(rcode: number | undefined, responseStatus?: number): string {
   if (rcode !== undefined) {
     const known = RCODES[rcode];
-    return known ? `${known.name}: ${known.meaning}` : `RCODE ${rcode}: a response code DNS does not define`;
+    return known ? `${known.name}: ${known.meaning()}` : l10n.t('RCODE {0}: a response code DNS does not define', rcode);
   }
-  if (responseStatus === RESPONSE_STATUS.serverError) return 'no answer: the server failed or did not respond';
-  if (responseStatus === RESPONSE_STATUS.clientError) return 'client error: the query was refused';
-  return 'unknown: DeepFlow saw no response code';
+  if (responseStatus === RESPONSE_STATUS.serverError) return l10n.t('no answer: the server failed or did not respond');
+  if (responseStatus === RESPONSE_STATUS.clientError) return l10n.t('client error: the query was refused');
+  return l10n.t('unknown: DeepFlow saw no response code');
 }
 
 /** The querier SQL for failed DNS requests of one workload (client side) in a range. */
@@ -150,30 +151,30 @@ export function dnsFailurePath(dashboard: DashboardDefinition, filter: WorkloadF
  * server/querier/db_descriptions/clickhouse/tag/enum/tap_side), in the order a request passes them. "S" marks the
  * system (process) side and "N" the network (NIC) side, as the flame graph does; "A" an application span.
  */
-const CAPTURE_POINTS: readonly { value: string; words: string; side: 'S' | 'N' | 'A' }[] = [
-  { value: 'c-app', words: 'client application', side: 'A' },
-  { value: 'c-p', words: 'client process', side: 'S' },
-  { value: 'c', words: 'client NIC', side: 'N' },
-  { value: 'c-nd', words: 'client container node', side: 'N' },
-  { value: 'c-hv', words: 'client hypervisor', side: 'N' },
-  { value: 'c-gw-hv', words: 'client to gateway hypervisor', side: 'N' },
-  { value: 'c-gw', words: 'client to gateway', side: 'N' },
-  { value: 'local', words: 'local NIC', side: 'N' },
-  { value: 'rest', words: 'other NIC', side: 'N' },
-  { value: 's-gw', words: 'gateway to server', side: 'N' },
-  { value: 's-gw-hv', words: 'gateway hypervisor to server', side: 'N' },
-  { value: 's-hv', words: 'server hypervisor', side: 'N' },
-  { value: 's-nd', words: 'server container node', side: 'N' },
-  { value: 's', words: 'server NIC', side: 'N' },
-  { value: 's-p', words: 'server process', side: 'S' },
-  { value: 's-app', words: 'server application', side: 'A' },
-  { value: 'app', words: 'application', side: 'A' },
+const CAPTURE_POINTS: readonly { value: string; words: () => string; side: 'S' | 'N' | 'A' }[] = [
+  { value: 'c-app', words: () => l10n.t('client application'), side: 'A' },
+  { value: 'c-p', words: () => l10n.t('client process'), side: 'S' },
+  { value: 'c', words: () => l10n.t('client NIC'), side: 'N' },
+  { value: 'c-nd', words: () => l10n.t('client container node'), side: 'N' },
+  { value: 'c-hv', words: () => l10n.t('client hypervisor'), side: 'N' },
+  { value: 'c-gw-hv', words: () => l10n.t('client to gateway hypervisor'), side: 'N' },
+  { value: 'c-gw', words: () => l10n.t('client to gateway'), side: 'N' },
+  { value: 'local', words: () => l10n.t('local NIC'), side: 'N' },
+  { value: 'rest', words: () => l10n.t('other NIC'), side: 'N' },
+  { value: 's-gw', words: () => l10n.t('gateway to server'), side: 'N' },
+  { value: 's-gw-hv', words: () => l10n.t('gateway hypervisor to server'), side: 'N' },
+  { value: 's-hv', words: () => l10n.t('server hypervisor'), side: 'N' },
+  { value: 's-nd', words: () => l10n.t('server container node'), side: 'N' },
+  { value: 's', words: () => l10n.t('server NIC'), side: 'N' },
+  { value: 's-p', words: () => l10n.t('server process'), side: 'S' },
+  { value: 's-app', words: () => l10n.t('server application'), side: 'A' },
+  { value: 'app', words: () => l10n.t('application'), side: 'A' },
 ];
 
 /** "server process (S)"; an unknown value is shown as it came. */
 export function describeCapturePoint(tapSide: string): string {
   const point = CAPTURE_POINTS.find((p) => p.value === tapSide);
-  return point ? `${point.words} (${point.side})` : `capture point "${tapSide}"`;
+  return point ? `${point.words()} (${point.side})` : l10n.t('capture point "{0}"', tapSide);
 }
 
 function captureOrder(tapSide: string): number {
@@ -219,14 +220,14 @@ export function httpRequestsSql(filter: WorkloadFilter, nowMs: number): string {
 
 /** Trace, span and request ids come back from the querier; only plain id characters go back into SQL. */
 export function validateTraceId(value: string): string | undefined {
-  return /^[A-Za-z0-9._:-]{1,128}$/.test(value) ? undefined : `"${value}" is not a trace or request id`;
+  return /^[A-Za-z0-9._:-]{1,128}$/.test(value) ? undefined : l10n.t('"{0}" is not a trace or request id', value);
 }
 
 /** Every HTTP span of one trace (or, without a trace id, of one X-Request-ID) in a range. */
 export function httpChainSql(call: Pick<HttpCall, 'traceId' | 'xRequestId'>, range: TimeRange, nowMs: number): string {
   const [field, id] = call.traceId !== '' ? ['trace_id', call.traceId] : ['x_request_id_0', call.xRequestId];
   const invalid = validateTraceId(id);
-  if (invalid) throw new Error(`This request has no trace id or X-Request-ID to follow: ${invalid}.`);
+  if (invalid) throw new Error(l10n.t('This request has no trace id or X-Request-ID to follow: {0}.', invalid));
   const conditions = [httpProtocols, `${field} = ${sqlString(id)}`, ...timeConditions(range, nowMs)];
   return `SELECT ${HTTP_COLUMNS.join(', ')} FROM l7_flow_log WHERE ${conditions.join(' AND ')} ORDER BY time ASC LIMIT ${ROW_LIMIT}`;
 }
@@ -253,8 +254,17 @@ function endpointOf(row: QueryRow, side: 0 | 1): Endpoint {
 
 /** "pod kube-ovn-pinger-nnsrc", "node 192.168.136.239", "external 192.168.152.146". */
 export function describeEndpoint(endpoint: Endpoint): string {
-  const named = endpoint.name !== '' ? endpoint.name : 'an unknown address';
-  return endpoint.kind === 'host' ? named : `${endpoint.kind} ${named}`;
+  const named = endpoint.name !== '' ? endpoint.name : l10n.t('an unknown address');
+  switch (endpoint.kind) {
+    case 'pod':
+      return l10n.t('pod {0}', named);
+    case 'node':
+      return l10n.t('node {0}', named);
+    case 'external':
+      return l10n.t('external {0}', named);
+    case 'host':
+      return named;
+  }
 }
 
 function sameEndpoint(a: Endpoint, b: Endpoint): boolean {
@@ -392,6 +402,6 @@ export function describeOutcome(call: HttpCall): string {
 
 /** Distributed Tracing on one trace, where the DeepFlow Flame Graph panel shows the chain. */
 export function tracePath(dashboard: DashboardDefinition, call: HttpCall, filter: WorkloadFilter): string {
-  if (call.traceId === '') throw new Error(`${describeRequest(call)} has no trace id: DeepFlow linked it by X-Request-ID only.`);
+  if (call.traceId === '') throw new Error(l10n.t('{0} has no trace id: DeepFlow linked it by X-Request-ID only.', describeRequest(call)));
   return dashboardPath(dashboard, { variables: { trace_id: call.traceId }, range: filter.range });
 }
