@@ -3,6 +3,9 @@
  * nodeSelector, and the node's NoSchedule/NoExecute taints against the pod's tolerations. Affinity, resources and
  * ports are not simulated: every node has room. Messages are kube-scheduler's own wording, so a FailedScheduling
  * event reads as it does on a real cluster.
+ *
+ * The toleration rules are written here again, apart from src/acp/agentCoverage.ts, on purpose: the simulator stands
+ * in for the cluster, and a rule shared with the code under test would hide the bug it is there to catch.
  */
 import type { KubeObject } from '../contract';
 import { record, str } from './runtime';
