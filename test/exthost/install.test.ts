@@ -52,7 +52,7 @@ suite('install wiring', () => {
     }
   });
 
-  test('the walkthrough leads to the guided install through registered commands and existing media', async () => {
+  test('the walkthrough leads to the guided install through registered commands and existing media, in English and Chinese', async () => {
     const ext = extension();
     await ext.activate();
     const manifest = JSON.parse(readFileSync(join(ext.extensionPath, 'package.json'), 'utf8')) as { contributes: { walkthroughs: Walkthrough[] } };
@@ -60,11 +60,16 @@ suite('install wiring', () => {
     assert.ok(walkthrough);
     assert.deepEqual(walkthrough.steps.map((s) => s.id), ['selectContext', 'downloadViolet', 'guidedInstall']);
     const registered = new Set(await vscode.commands.getCommands(true));
-    for (const step of walkthrough.steps) {
-      for (const match of step.description.matchAll(/\(command:([\w.]+)\)/g)) assert.ok(registered.has(match[1] ?? ''), `${step.id} links ${match[1]}`);
-      if (step.media.markdown) assert.ok(readFileSync(join(ext.extensionPath, step.media.markdown), 'utf8').length > 50);
+    for (const nlsFile of ['package.nls.json', 'package.nls.zh-cn.json']) {
+      const nls = JSON.parse(readFileSync(join(ext.extensionPath, nlsFile), 'utf8')) as Record<string, string>;
+      // The manifest holds %key% placeholders; VS Code fills them from the file of the display language.
+      const text = (value: string): string => nls[/^%([^%]+)%$/.exec(value)?.[1] ?? ''] ?? value;
+      for (const step of walkthrough.steps) {
+        for (const match of text(step.description).matchAll(/\(command:([\w.]+)\)/g)) assert.ok(registered.has(match[1] ?? ''), `${nlsFile}: ${step.id} links ${match[1]}`);
+        if (step.media.markdown) assert.ok(readFileSync(join(ext.extensionPath, step.media.markdown), 'utf8').length > 50);
+      }
+      assert.match(text(walkthrough.steps[2]?.description ?? ''), /command:deepflow\.install\.all/, nlsFile);
     }
-    assert.match(walkthrough.steps[2]?.description ?? '', /command:deepflow\.install\.all/);
   });
 
   test('remembered answers drop anything secret, and trust decisions round-trip per origin', async () => {
