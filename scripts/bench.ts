@@ -1,28 +1,38 @@
 // `npm run bench`: benchmarks of DeepFlow for ACP, as medians over several runs (no pass/fail thresholds).
-//   1. activation time as VS Code reports it (code-server + Chromium, one window reload per run);
+//   1. activation time as VS Code reports it (code-server + Chromium, one window reload per run), beside a baseline
+//      extension that only registers a view, in the same window;
 //   2. bundle size (production build) and .vsix size;
 //   3. simulator API requests for one activation (window load until 2 s without a request);
-//   4. the status read the view shows, the extension's way vs the kubectl way, at 3 and at 5,000 nodes;
-//   5. the Grafana proxy's added latency per dashboard API call against a direct verified request.
-// Writes bench-results/latest.json. Environment: BENCH_RUNS (default 5), BENCH_SKIP_VSCODE=1 (skip part 1 and 3),
-// BENCH_GRAFANA_REQUESTS (default 200).
+//   4. the status read the view shows, the extension's way vs the kubectl way, at 5 and at 5,000 nodes;
+//   5. the Grafana proxy's added latency per dashboard API call against a direct verified request;
+//   6. opening the Components view (extension active, cache warm) → all six component rows ready, with the API
+//      requests, the processes the extension host spawned and its memory, at 5 and at 5,000 nodes; the API requests
+//      of a warm status read through the extension's API at both sizes;
+//   7. a cluster change → the new text in code-server's DOM, p50 and p95, with its phases.
+// Writes bench-results/latest.json. Environment: BENCH_RUNS (default 5), BENCH_SKIP_VSCODE=1 (skip parts 1, 3, 6
+// and 7), BENCH_GRAFANA_REQUESTS (default 200), BENCH_CHANGES (default 20).
 import { mkdirSync, mkdtempSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { cpus, loadavg, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { readDeepflowStatus } from '../src/acp/deepflowStatus';
-import { startActivationSession, type ActivationRun } from './bench/activation';
+import { startActivationSession, type ActivationRun, type ActivationSession } from './bench/activation';
+import { checkSpawnWatch } from './bench/extensionHost';
+import { packageFixture } from './bench/fixtures';
 import { benchGrafanaPanel, type GrafanaPanelBench } from './bench/grafanaPanel';
 import { benchGrafanaProxy, type GrafanaProxyBench } from './bench/grafanaProxy';
 import { allReady, clientFor, installDeepflow, readerFor } from './bench/install';
 import { repoRoot } from './bench/paths';
 import type { ReadReport } from './bench/readStatusChild';
+import { benchChangeToDom, benchViewOpen, benchWarmRead, type ChangeToDomBench, type ViewOpenBench, type WarmReadBench } from './bench/sidebar';
 import { startSimProcess, type SimProcess } from './bench/simProcess';
-import { extensionReads, kubectlReads, type KubectlReport } from './bench/statusReads';
+import { extensionReads, kubectl133, kubectlReads, type KubectlReport } from './bench/statusReads';
 import { bytes, describeError, mib, ms, onCleanup, run, runCleanups, series, sleep, type Series } from './bench/util';
 
 const RUNS = Math.max(1, Number(process.env.BENCH_RUNS ?? '5') || 5);
 const SKIP_VSCODE = process.env.BENCH_SKIP_VSCODE === '1';
+const SMALL_CLUSTER = 5;
 const BIG_CLUSTER = 5000;
+const CHANGES = Math.max(4, Number(process.env.BENCH_CHANGES ?? '20') || 20);
 const GRAFANA_REQUESTS = Math.max(20, Number(process.env.BENCH_GRAFANA_REQUESTS ?? '200') || 200);
 /** The Grafana password installDeepflow (bench/install.ts) gives the chart. */
 const BENCH_GRAFANA_PASSWORD = 'deepflow';
@@ -52,6 +62,9 @@ interface Results {
   sizes?: { bundleBytes: number; vsixBytes: number; packageMs: number };
   activation?: {
     vscodeActivationMs: Series;
+    /** The baseline fixture's activation time in the same windows, and ours minus it (medians). */
+    baselineActivationMs?: Series;
+    differenceMs?: number;
     selfReportedMs?: Series;
     requests: Series;
     loadToTreeMs: Series;
@@ -60,6 +73,12 @@ interface Results {
   reads: ReadComparison[];
   grafanaProxy?: GrafanaProxyBench;
   grafanaPanel?: GrafanaPanelBench;
+  /** Opening the Components view at 5 and at 5,000 nodes. */
+  viewOpen: ViewOpenBench[];
+  /** RSS after the view opened, median at 5,000 nodes minus median at 5 nodes. */
+  viewOpenRssGrowth?: number;
+  warmReads: WarmReadBench[];
+  changeToDom?: ChangeToDomBench;
   errors: string[];
 }
 
@@ -151,12 +170,60 @@ function printReads(r: ReadComparison): void {
   ]);
 }
 
+/** Parts 6 and 7 at one cluster size; each failure is recorded and the others still run. */
+async function sidebarBenches(session: ActivationSession, sim: SimProcess, nodes: number, results: Results): Promise<void> {
+  console.log(`opening the Components view at ${nodes} nodes (extension active, cache warm), ${RUNS} window loads …`);
+  try {
+    results.viewOpen.push(await benchViewOpen(session, sim, nodes, RUNS, (line) => console.log(line)));
+  } catch (e) {
+    results.errors.push(`view open at ${nodes} nodes: ${describeError(e)}`);
+    console.error(describeError(e));
+  }
+  try {
+    results.warmReads.push(await benchWarmRead(session, sim, nodes));
+  } catch (e) {
+    results.errors.push(`warm status read at ${nodes} nodes: ${describeError(e)}`);
+    console.error(`warm status read failed: ${describeError(e)}`);
+  }
+  if (nodes !== SMALL_CLUSTER) return;
+  console.log(`a cluster change → the DOM: ${CHANGES} changes spaced, 10 back to back …`);
+  try {
+    results.changeToDom = await benchChangeToDom(session, sim, CHANGES);
+  } catch (e) {
+    results.errors.push(`change → DOM: ${describeError(e)}`);
+    console.error(describeError(e));
+  }
+}
+
+function printSidebar(results: Results): void {
+  if (results.viewOpen.length === 0 && results.warmReads.length === 0 && !results.changeToDom) return;
+  section('The Components view in code-server (extension active and its watch cache warm; one window reload per open)');
+  const rows: [string, string, string][] = [];
+  for (const v of results.viewOpen) {
+    rows.push([`${v.nodes} nodes: click on DeepFlow → six rows "N/M ready"`, ms(v.clickToReadyMs.median), `${range(v.clickToReadyMs, ms)}; goal ≤ 300 ms`]);
+    rows.push([`${v.nodes} nodes: API requests, processes spawned`, `${v.requests.median}, ${v.spawnedNotVsCode.median}`, `requests ${range(v.requests, String)}; processes ${range(v.spawnedNotVsCode, String)}, goal 0 (new children of the extension host, /proc polled every 5 ms; VS Code's own port finder and ripgrep left out, ${range(v.spawnedProcesses, String)} with them)`]);
+    rows.push([`${v.nodes} nodes: extension host RSS before → after`, `${mib(v.rssBefore.median)} → ${mib(v.rssAfter.median)}`, `after: ${range(v.rssAfter, mib)}; RssAnon ${mib(v.rssAnonAfter.median)}`]);
+  }
+  if (results.viewOpenRssGrowth !== undefined) rows.push([`extension host RSS after the open, ${BIG_CLUSTER} − ${SMALL_CLUSTER} nodes`, mib(results.viewOpenRssGrowth), 'medians; goal ≤ 60 MB']);
+  for (const w of results.warmReads) rows.push([`${w.nodes} nodes: 10 warm status reads through the API`, `${w.requests} requests`, `goal 0; ${w.probe}`]);
+  const c = results.changeToDom;
+  if (c) {
+    for (const [name, p] of [['one row, spaced ≥ 400 ms', c.spaced], ['two rows at once, spaced', c.twoRows], ['one row, back to back', c.backToBack]] as const) {
+      rows.push([`change answered → new text in the DOM, ${name}`, `p50 ${ms(p.p50)}, p95 ${ms(p.p95)}`, `${range(p.answeredToDomMs, ms)}${p === c.spaced ? '; goal p95 ≤ 200 ms' : ''}`]);
+      rows.push([`  of which: answered → a second watch holds it`, `p50 ${ms(p.answeredToWatchMs.median)}, p95 ${ms(p.watchP95)}`, `then the view's ${c.redrawDebounceMs} ms redraw debounce, the extension host, VS Code's tree view and the renderer`]);
+    }
+  }
+  table(rows);
+}
+
 async function main(): Promise<void> {
   const results: Results = {
     date: new Date().toISOString(),
     runs: RUNS,
     machine: { cpus: cpus().length, node: process.version, loadavgStart: loadavg() },
     reads: [],
+    viewOpen: [],
+    warmReads: [],
     errors: [],
   };
   const started = Date.now();
@@ -168,43 +235,8 @@ async function main(): Promise<void> {
   results.sizes = await measureSizes();
 
   console.log('starting the ACP simulator and installing DeepFlow (violet pushes, then the guide\'s objects) …');
-  const sim = await startSimProcess(join(workDir, 'sim'), { timeScale: 0.05 });
+  const sim = await startSimProcess(join(workDir, 'sim'), { timeScale: 0.05, nodes: SMALL_CLUSTER });
   await installDeepflow(sim.info, sim.kubeconfig, join(workDir, 'install'));
-
-  if (!SKIP_VSCODE) {
-    try {
-      console.log(`starting code-server with the .vsix and Chromium; ${RUNS} window loads …`);
-      const session = await startActivationSession(join(repoRoot, 'dist-vsix', 'deepflow-acp.vsix'), sim, 'bench-activation');
-      try {
-        const runs: ActivationRun[] = [];
-        for (let i = 0; i < RUNS; i++) {
-          const r = await session.run(i);
-          console.log(`  run ${i + 1}: VS Code says ${ms(r.vscodeActivationMs)}, ${r.requests} requests, tree after ${ms(r.loadToTreeMs)}`);
-          runs.push(r);
-        }
-        const self = runs.map((r) => r.selfReportedMs).filter((v): v is number => v !== undefined);
-        results.activation = {
-          vscodeActivationMs: series(runs.map((r) => r.vscodeActivationMs)),
-          selfReportedMs: self.length > 0 ? series(self) : undefined,
-          requests: series(runs.map((r) => r.requests)),
-          loadToTreeMs: series(runs.map((r) => r.loadToTreeMs)),
-          runs,
-        };
-        console.log(`the Grafana panel: ${RUNS} opens from the command to Grafana's content in the frame …`);
-        try {
-          results.grafanaPanel = await benchGrafanaPanel(session, sim, RUNS);
-        } catch (e) {
-          results.errors.push(`grafana panel: ${describeError(e)}`);
-          console.error(`Grafana panel benchmark failed: ${describeError(e)}`);
-        }
-      } finally {
-        await session.stop();
-      }
-    } catch (e) {
-      results.errors.push(`activation: ${describeError(e)}`);
-      console.error(`activation benchmark failed: ${describeError(e)}`);
-    }
-  }
 
   console.log(`Grafana proxy: ${GRAFANA_REQUESTS} dashboard API calls direct and through the proxy …`);
   try {
@@ -214,15 +246,68 @@ async function main(): Promise<void> {
     console.error(`Grafana proxy benchmark failed: ${describeError(e)}`);
   }
 
-  console.log('status reads at 3 nodes …');
-  results.reads.push(await compareReads(sim, workDir, 3));
+  console.log(`status reads at ${SMALL_CLUSTER} nodes …`);
+  results.reads.push(await compareReads(sim, workDir, SMALL_CLUSTER));
+
+  let session: ActivationSession | undefined;
+  if (!SKIP_VSCODE) {
+    try {
+      console.log('packaging the fixture extensions (baseline view, status probe) …');
+      const baseline = await packageFixture('baseline-extension', workDir);
+      const probe = await packageFixture('status-probe-extension', workDir);
+      await checkSpawnWatch(await kubectl133());
+      console.log(`starting code-server with the .vsix, the fixtures and Chromium; ${RUNS} window loads …`);
+      session = await startActivationSession(join(repoRoot, 'dist-vsix', 'deepflow-acp.vsix'), sim, 'bench-activation', { baseline, others: [probe] });
+      const runs: ActivationRun[] = [];
+      for (let i = 0; i < RUNS; i++) {
+        const r = await session.run(i);
+        const base = r.baselineActivationMs === undefined ? '' : `, baseline ${ms(r.baselineActivationMs)} (${r.firstOpened} first)`;
+        console.log(`  run ${i + 1}: VS Code says ${ms(r.vscodeActivationMs)}${base}, ${r.requests} requests, tree after ${ms(r.loadToTreeMs)}`);
+        runs.push(r);
+      }
+      const self = runs.map((r) => r.selfReportedMs).filter((v): v is number => v !== undefined);
+      const baselineTimes = runs.map((r) => r.baselineActivationMs).filter((v): v is number => v !== undefined);
+      const vscodeActivationMs = series(runs.map((r) => r.vscodeActivationMs));
+      const baselineActivationMs = baselineTimes.length > 0 ? series(baselineTimes) : undefined;
+      results.activation = {
+        vscodeActivationMs,
+        baselineActivationMs,
+        differenceMs: baselineActivationMs ? vscodeActivationMs.median - baselineActivationMs.median : undefined,
+        selfReportedMs: self.length > 0 ? series(self) : undefined,
+        requests: series(runs.map((r) => r.requests)),
+        loadToTreeMs: series(runs.map((r) => r.loadToTreeMs)),
+        runs,
+      };
+    } catch (e) {
+      results.errors.push(`activation: ${describeError(e)}`);
+      console.error(`activation benchmark failed: ${describeError(e)}`);
+    }
+    if (session) {
+      await sidebarBenches(session, sim, SMALL_CLUSTER, results);
+      console.log(`the Grafana panel: ${RUNS} opens from the command to Grafana's content in the frame …`);
+      try {
+        results.grafanaPanel = await benchGrafanaPanel(session, sim, RUNS);
+      } catch (e) {
+        results.errors.push(`grafana panel: ${describeError(e)}`);
+        console.error(`Grafana panel benchmark failed: ${describeError(e)}`);
+      }
+    }
+  }
+
   console.log(`growing the cluster to ${BIG_CLUSTER} nodes …`);
   await sim.setNodes(BIG_CLUSTER);
   await waitForAgents(sim, BIG_CLUSTER);
+  if (session) {
+    await sidebarBenches(session, sim, BIG_CLUSTER, results);
+    await session.stop();
+  }
   console.log(`status reads at ${BIG_CLUSTER} nodes …`);
   results.reads.push(await compareReads(sim, workDir, BIG_CLUSTER));
   await sim.stop();
   results.machine.loadavgEnd = loadavg();
+  const small = results.viewOpen.find((v) => v.nodes === SMALL_CLUSTER);
+  const big = results.viewOpen.find((v) => v.nodes === BIG_CLUSTER);
+  if (small && big) results.viewOpenRssGrowth = big.rssAfter.median - small.rssAfter.median;
 
   // The report.
   if (results.sizes) {
@@ -237,6 +322,12 @@ async function main(): Promise<void> {
     section('Activation in a real VS Code (code-server 4.139 / VS Code 1.139, headless Chromium; one window reload per run)');
     table([
       ['activation time, as VS Code reports it', ms(a.vscodeActivationMs.median), `${range(a.vscodeActivationMs, ms)}; "Developer: Show Running Extensions" (code loading + activate())`],
+      ...(a.baselineActivationMs && a.differenceMs !== undefined
+        ? ([
+            ['the baseline extension (one view), same windows', ms(a.baselineActivationMs.median), range(a.baselineActivationMs, ms)],
+            ['DeepFlow − baseline', `${a.differenceMs >= 0 ? '+' : ''}${ms(a.differenceMs)}`, 'medians; goal within 50 ms'],
+          ] as [string, string, string][])
+        : []),
       ...(a.selfReportedMs ? [['time inside activate(), from the extension log', ms(a.selfReportedMs.median), range(a.selfReportedMs, ms)] as [string, string, string]] : []),
       ['simulator API requests per activation', String(a.requests.median), `${nStr(a.requests)}; window load until the tree shows and 2 s pass without a request`],
       ['window load → tree rendered (informational)', ms(a.loadToTreeMs.median), range(a.loadToTreeMs, ms)],
@@ -245,6 +336,7 @@ async function main(): Promise<void> {
     section('Activation: skipped (BENCH_SKIP_VSCODE=1)');
   }
   for (const r of results.reads) printReads(r);
+  printSidebar(results);
   const panel = results.grafanaPanel;
   if (panel) {
     section('The Grafana panel in code-server (panel closed between runs: proxy start, check, login, frame)');

@@ -10,6 +10,7 @@ import { join } from 'node:path';
 import type { Page } from 'playwright-core';
 import { Redactor } from '../../src/acp/redact';
 import { ClusterClient, loadKubeconfig } from '../../src/cluster';
+import { buildGrafanaIngress } from '../../src/acp/manifests';
 import { buildInstallSteps, memoryPushLedger, runInstall, type InstallPlan } from '../../src/install';
 import { startSimulator } from '../sim/index';
 import { startCodeServer, type CodeServer } from './codeServer';
@@ -256,6 +257,36 @@ suite('components: the live Components view and status bar in a real VS Code', f
     const p95 = delays[Math.floor(delays.length * 0.95)] ?? NaN;
     figures.push(`API answered a change → new text in the DOM: p50 ${p50} ms, p95 ${p95} ms (n=20, DOM polled at every frame)`);
     assert.ok(p95 <= 1_000, `p95 ${p95} ms`);
+  });
+
+  test('two rows changed at once show together: the later one a median of under 150 ms after the API answered', async function () {
+    assert.ok(browser && sim);
+    const { page } = browser;
+    const client = ClusterClient.forContext(loadKubeconfig({ settingValue: kubeconfig }));
+    const storageClass = { apiVersion: 'storage.k8s.io/v1', kind: 'StorageClass', metadata: { name: 'nfs' }, provisioner: 'nfs.csi.k8s.io', parameters: { server: '127.0.0.1', share: '/nfs' } };
+    const ingress = buildGrafanaIngress(sim.info.clusterName);
+    const labels = ['Storage class nfs', 'Ingress deepflow-grafana'];
+    const delays: number[] = [];
+    for (let i = 0; i < 6; i++) {
+      const present = i % 2 === 1;
+      if (present) await Promise.all([client.apply(storageClass, { force: true }), client.apply(ingress, { force: true })]);
+      else await Promise.all([client.delete({ apiVersion: 'storage.k8s.io/v1', kind: 'StorageClass', name: 'nfs' }), client.delete({ apiVersion: 'networking.k8s.io/v1', kind: 'Ingress', name: 'deepflow-grafana', namespace: 'cpaas-system' })]);
+      const answered = Date.now();
+      const expected = present ? 'present' : 'not created';
+      await page.waitForFunction(
+        `${JSON.stringify(labels)}.every((label) => [...document.querySelectorAll('.monaco-list-row[role="treeitem"]')].some((row) => row.querySelector('.label-name')?.textContent === label && (row.textContent ?? '').includes('${expected}')))`,
+        undefined,
+        { polling: 'raf', timeout: 5_000 },
+      );
+      delays.push(Date.now() - answered);
+      // VS Code's tree view holds a refresh that comes within 200 ms of the last one: space the changes past that.
+      await new Promise((r) => setTimeout(r, 400));
+    }
+    delays.sort((a, b) => a - b);
+    const median = ((delays[2] ?? NaN) + (delays[3] ?? NaN)) / 2;
+    figures.push(`two rows changed at once → both in the DOM: median ${median} ms (n=6)`);
+    // One refresh per redraw: a second event would wait out VS Code's 200 ms hold (241 ms median when it did).
+    assert.ok(median < 150, `median ${median} ms (${delays.join(', ')})`);
   });
 
   test('agent coverage names the node with the 3.10 kernel', async function () {
