@@ -17,6 +17,7 @@ const common = {
   logLevel: 'warning',
   // client-node's ESM build reads import.meta.url in a few places; map it onto the CJS file URL.
   define: { 'import.meta.url': 'importMetaUrl' },
+  alias: { 'whatwg-url': './scripts/lib/whatwgUrlShim.ts' },
   banner: { js: "const importMetaUrl = require('url').pathToFileURL(__filename).href;" },
 };
 
