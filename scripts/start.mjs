@@ -2,17 +2,18 @@
 // code-server with the extension installed (test/e2e/serve.ts, through tsx). Stays in the foreground; Ctrl-C stops
 // everything. PORT (default 8080) picks code-server's port on 127.0.0.1.
 // `npm start -- --with-deepflow` installs DeepFlow on the simulator first, so the first look is a ready cluster.
+// `npm start -- --zh-cn` shows VS Code with the display language Chinese (Simplified), through the test language pack.
 import { execFileSync, spawn } from 'node:child_process';
 import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { setup } from './setup.mjs';
 import { repoRoot } from './lib/tools.mjs';
 
-const knownFlags = ['--with-deepflow'];
+const knownFlags = ['--with-deepflow', '--zh-cn'];
 const flags = process.argv.slice(2);
 const unknown = flags.filter((f) => !knownFlags.includes(f));
 if (unknown.length > 0) {
-  console.error(`start: unknown option ${unknown.join(' ')}; known: ${knownFlags.join(' ')} (npm start -- --with-deepflow)`);
+  console.error(`start: unknown option ${unknown.join(' ')}; known: ${knownFlags.join(' ')} (npm start -- --with-deepflow --zh-cn)`);
   process.exit(2);
 }
 

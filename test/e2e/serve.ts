@@ -2,6 +2,7 @@
 // then code-server on 127.0.0.1:PORT (default 8080) with the packaged extension installed and KUBECONFIG pointing at
 // the simulator. Prints the URL and the simulator's details; Ctrl-C stops everything. With --with-deepflow, DeepFlow
 // is installed on the simulator (demoInstall.ts) while code-server starts, and the URL is printed once it is ready.
+// With --zh-cn, VS Code's display language is Chinese (Simplified), with the test fixture's language pack.
 // DEEPFLOW_SIM_DIR (default .sim) holds the kubeconfig, info.json, the workspace and code-server's temp root.
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
@@ -9,6 +10,7 @@ import type { Logger } from '../../src/cluster';
 import { startSimulator } from '../sim/index';
 import { startCodeServer, type CodeServer } from './codeServer';
 import { installDemoDeepflow, type DemoInstall } from './demoInstall';
+import { packageFixture } from './extension';
 import { defaultVsix, repoRoot } from './paths';
 
 /** Only what needs attention reaches the terminal; the URL block stays the last thing printed. */
@@ -22,6 +24,8 @@ async function main(): Promise<void> {
   const port = Number(process.env.PORT || 8080);
   if (!Number.isInteger(port) || port <= 0 || port > 65535) throw new Error(`PORT=${process.env.PORT} is not a port`);
   const withDeepflow = process.argv.slice(2).includes('--with-deepflow');
+  // The smallest language pack that declares zh-cn (test/fixtures): VS Code switches the extension to Chinese.
+  const languagePack = process.argv.slice(2).includes('--zh-cn') ? await packageFixture('zh-cn-language-pack') : undefined;
   const simDir = process.env.DEEPFLOW_SIM_DIR || join(repoRoot, '.sim');
   const workspace = join(simDir, 'workspace');
   mkdirSync(workspace, { recursive: true });
@@ -52,6 +56,8 @@ async function main(): Promise<void> {
     if (withDeepflow) console.log(`installing DeepFlow on the simulator (violet, both pushes, NFS plugin, storage class, Application, Ingress)`);
     const starting = startCodeServer({
       extension: { vsix: process.env.DEEPFLOW_VSIX || defaultVsix },
+      alsoInstall: languagePack ? [{ vsix: languagePack }] : undefined,
+      locale: languagePack ? 'zh-cn' : undefined,
       kubeconfig,
       port,
       workspace,
