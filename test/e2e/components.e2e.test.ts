@@ -341,8 +341,14 @@ suite('components: the live Components view and status bar in a real VS Code', f
     assert.equal(before.length, 1);
     const restart = async (button: string) => {
       await row(page, 'deepflow-server').first().click({ button: 'right' });
-      await page.locator('.monaco-menu .action-item').filter({ hasText: 'Restart Component…' }).first().click();
+      const item = page.locator('.monaco-menu .action-item').filter({ hasText: 'Restart Component…' }).first();
+      await item.waitFor({ state: 'visible', timeout: 10_000 });
+      await item.hover();
+      await item.click();
       const dialog = page.locator('.monaco-dialog-box').filter({ hasText: 'Restart deepflow-server on' }).first();
+      // A click that lands while the menu is still settling highlights the item without running it; Enter runs the
+      // highlighted item, as a keyboard user would.
+      if (!(await dialog.waitFor({ state: 'visible', timeout: 3_000 }).then(() => true, () => false)) && (await item.isVisible())) await page.keyboard.press('Enter');
       await dialog.waitFor({ state: 'visible', timeout: 10_000 });
       await dialog.getByRole('button', { name: button, exact: true }).click();
       await dialog.waitFor({ state: 'hidden', timeout: 10_000 });
