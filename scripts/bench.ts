@@ -11,10 +11,11 @@
 //   7. a cluster change → the new text in code-server's DOM, p50 and p95, with its phases.
 // Writes bench-results/latest.json. Environment: BENCH_RUNS (default 5), BENCH_SKIP_VSCODE=1 (skip parts 1, 3, 6
 // and 7), BENCH_GRAFANA_REQUESTS (default 200), BENCH_CHANGES (default 20).
-import { mkdirSync, mkdtempSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, readdirSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { cpus, loadavg, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { readDeepflowStatus } from '../src/acp/deepflowStatus';
+import { firstPaintOf } from './lib/firstPaint';
 import { startActivationSession, type ActivationRun, type ActivationSession } from './bench/activation';
 import { checkSpawnWatch } from './bench/extensionHost';
 import { packageFixture } from './bench/fixtures';
@@ -30,6 +31,8 @@ import { bytes, describeError, mib, ms, onCleanup, run, runCleanups, series, sle
 
 const RUNS = Math.max(1, Number(process.env.BENCH_RUNS ?? '5') || 5);
 const SKIP_VSCODE = process.env.BENCH_SKIP_VSCODE === '1';
+/** BENCH_ONLY=activation: sizes and activation only (a few minutes), for working on load time. */
+const ONLY_ACTIVATION = process.env.BENCH_ONLY === 'activation';
 const SMALL_CLUSTER = 5;
 const BIG_CLUSTER = 5000;
 const CHANGES = Math.max(4, Number(process.env.BENCH_CHANGES ?? '20') || 20);
@@ -59,7 +62,7 @@ interface Results {
   date: string;
   runs: number;
   machine: { cpus: number; node: string; loadavgStart: number[]; loadavgEnd?: number[] };
-  sizes?: { bundleBytes: number; vsixBytes: number; packageMs: number };
+  sizes?: { bundleBytes: number; firstPaintBytes: number; firstPaintFiles: number; allChunksBytes: number; vsixBytes: number; packageMs: number };
   activation?: {
     vscodeActivationMs: Series;
     /** The baseline fixture's activation time in the same windows, and ours minus it (medians). */
@@ -104,8 +107,12 @@ async function measureSizes(): Promise<NonNullable<Results['sizes']>> {
   mkdirSync(join(repoRoot, 'dist-vsix'), { recursive: true }); // vsce -o does not create the folder
   const result = await run('npm', ['run', '--silent', 'package'], { cwd: repoRoot, timeoutMs: 300_000 });
   if (result.code !== 0) throw new Error(`npm run package failed (${result.code}):\n${result.stdout}${result.stderr}`);
+  const firstPaint = firstPaintOf(join(repoRoot, 'dist'));
   return {
     bundleBytes: statSync(join(repoRoot, 'dist', 'extension.js')).size,
+    firstPaintBytes: firstPaint.bytes,
+    firstPaintFiles: firstPaint.files.length,
+    allChunksBytes: [join(repoRoot, 'dist', 'extension.js'), ...readdirSync(join(repoRoot, 'dist', 'chunks')).filter((f) => f.endsWith('.js')).map((f) => join(repoRoot, 'dist', 'chunks', f))].reduce((sum, f) => sum + statSync(f).size, 0),
     vsixBytes: statSync(join(repoRoot, 'dist-vsix', 'deepflow-acp.vsix')).size,
     packageMs: result.ms,
   };
@@ -238,16 +245,17 @@ async function main(): Promise<void> {
   const sim = await startSimProcess(join(workDir, 'sim'), { timeScale: 0.05, nodes: SMALL_CLUSTER });
   await installDeepflow(sim.info, sim.kubeconfig, join(workDir, 'install'));
 
-  console.log(`Grafana proxy: ${GRAFANA_REQUESTS} dashboard API calls direct and through the proxy …`);
-  try {
-    results.grafanaProxy = await benchGrafanaProxy(sim.info, BENCH_GRAFANA_PASSWORD, GRAFANA_REQUESTS);
-  } catch (e) {
-    results.errors.push(`grafana proxy: ${describeError(e)}`);
-    console.error(`Grafana proxy benchmark failed: ${describeError(e)}`);
+  if (!ONLY_ACTIVATION) {
+    console.log(`Grafana proxy: ${GRAFANA_REQUESTS} dashboard API calls direct and through the proxy …`);
+    try {
+      results.grafanaProxy = await benchGrafanaProxy(sim.info, BENCH_GRAFANA_PASSWORD, GRAFANA_REQUESTS);
+    } catch (e) {
+      results.errors.push(`grafana proxy: ${describeError(e)}`);
+      console.error(`Grafana proxy benchmark failed: ${describeError(e)}`);
+    }
+    console.log(`status reads at ${SMALL_CLUSTER} nodes …`);
+    results.reads.push(await compareReads(sim, workDir, SMALL_CLUSTER));
   }
-
-  console.log(`status reads at ${SMALL_CLUSTER} nodes …`);
-  results.reads.push(await compareReads(sim, workDir, SMALL_CLUSTER));
 
   let session: ActivationSession | undefined;
   if (!SKIP_VSCODE) {
@@ -282,7 +290,7 @@ async function main(): Promise<void> {
       results.errors.push(`activation: ${describeError(e)}`);
       console.error(`activation benchmark failed: ${describeError(e)}`);
     }
-    if (session) {
+    if (session && !ONLY_ACTIVATION) {
       await sidebarBenches(session, sim, SMALL_CLUSTER, results);
       console.log(`the Grafana panel: ${RUNS} opens from the command to Grafana's content in the frame …`);
       try {
@@ -294,15 +302,15 @@ async function main(): Promise<void> {
     }
   }
 
-  console.log(`growing the cluster to ${BIG_CLUSTER} nodes …`);
-  await sim.setNodes(BIG_CLUSTER);
-  await waitForAgents(sim, BIG_CLUSTER);
-  if (session) {
-    await sidebarBenches(session, sim, BIG_CLUSTER, results);
-    await session.stop();
+  if (!ONLY_ACTIVATION) {
+    console.log(`growing the cluster to ${BIG_CLUSTER} nodes …`);
+    await sim.setNodes(BIG_CLUSTER);
+    await waitForAgents(sim, BIG_CLUSTER);
+    if (session) await sidebarBenches(session, sim, BIG_CLUSTER, results);
+    console.log(`status reads at ${BIG_CLUSTER} nodes …`);
+    results.reads.push(await compareReads(sim, workDir, BIG_CLUSTER));
   }
-  console.log(`status reads at ${BIG_CLUSTER} nodes …`);
-  results.reads.push(await compareReads(sim, workDir, BIG_CLUSTER));
+  await session?.stop();
   await sim.stop();
   results.machine.loadavgEnd = loadavg();
   const small = results.viewOpen.find((v) => v.nodes === SMALL_CLUSTER);
@@ -313,7 +321,8 @@ async function main(): Promise<void> {
   if (results.sizes) {
     section('Size (production build; deterministic, n=1)');
     table([
-      ['bundle dist/extension.js', bytes(results.sizes.bundleBytes), 'esbuild --production, minified'],
+      ['loaded on activation: dist/extension.js and its static chunks', bytes(results.sizes.firstPaintBytes), `${results.sizes.firstPaintFiles} files; esbuild --production, minified`],
+      ['every chunk (features load on first use)', bytes(results.sizes.allChunksBytes), 'dist/extension.js + dist/chunks/*.js'],
       ['package dist-vsix/deepflow-acp.vsix', bytes(results.sizes.vsixBytes), `npm run package took ${ms(results.sizes.packageMs)}`],
     ]);
   }

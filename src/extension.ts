@@ -3,7 +3,7 @@ import * as vscode from 'vscode';
 import { createServices, type DeepflowApi } from './services';
 import { registerComponentCommands } from './commands/componentCommands';
 import { registerCommands } from './commands/registerCommands';
-import { registerTroubleshooting } from './commands/troubleshootCommands';
+import { registerTroubleshooting } from './commands/registerTroubleshooting';
 import { registerComponentsView } from './views/registerComponentsView';
 import { registerGrafanaPanel } from './views/registerGrafanaPanel';
 

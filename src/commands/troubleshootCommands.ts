@@ -26,10 +26,10 @@ import {
 import type { Services } from '../services';
 import { text } from '../views/troubleshootText';
 import { TroubleshootTreeProvider, type TroubleshootNode } from '../views/troubleshootTree';
+import type { DeferredTreeProvider } from '../views/deferredTree';
 import { MultiStepInput, type InputStep } from './multiStepInput';
-import { guarded } from './runCommand';
+import { TROUBLESHOOT_VIEW } from './registerTroubleshooting';
 
-export const TROUBLESHOOT_VIEW = 'deepflow.views.troubleshoot';
 
 const WORKLOAD_KINDS = ['Deployment', 'StatefulSet', 'DaemonSet'] as const;
 
@@ -164,7 +164,7 @@ function tracingDashboard(grafana: GrafanaAccess): () => Promise<DashboardDefini
   };
 }
 
-class Troubleshooting {
+export class Troubleshooting {
   /** The path each clickable node opens, set by the flow that made the nodes. */
   private pathOf: ((node: TroubleshootNode, dashboard: DashboardDefinition) => string | undefined) | undefined;
   private dashboard: () => Promise<DashboardDefinition>;
@@ -257,20 +257,9 @@ function isNode(value: unknown): value is TroubleshootNode {
   return typeof value === 'object' && value !== null && 'kind' in value && typeof value.kind === 'string';
 }
 
-/** The Troubleshooting view and the commands that fill it. */
-export function registerTroubleshooting(context: vscode.ExtensionContext, services: Services, grafana: GrafanaAccess): void {
+/** The flows, with the Troubleshooting view's real provider attached to the one registered at activation. */
+export function createTroubleshooting(services: Services, grafana: GrafanaAccess, host: DeferredTreeProvider<TroubleshootNode>, view: vscode.TreeView<TroubleshootNode>): Troubleshooting {
   const tree = new TroubleshootTreeProvider();
-  const view = vscode.window.createTreeView(TROUBLESHOOT_VIEW, { treeDataProvider: tree, showCollapseAll: true });
-  const flows = new Troubleshooting(services, grafana, tree, view);
-  const handlers: Record<string, (...args: unknown[]) => unknown> = {
-    'deepflow.troubleshoot.dns': () => flows.dns(),
-    'deepflow.troubleshoot.http': () => flows.http(),
-    // OPEN_ITEM_COMMAND: what a row's click runs.
-    'deepflow.troubleshoot.openItem': (node) => flows.openItem(node),
-    'deepflow.grafana.openDashboard': () => flows.openDashboard(),
-  };
-  context.subscriptions.push(tree, view);
-  for (const [id, handler] of Object.entries(handlers)) {
-    context.subscriptions.push(vscode.commands.registerCommand(id, guarded(services.log, id, handler)));
-  }
+  host.attach(tree);
+  return new Troubleshooting(services, grafana, tree, view);
 }

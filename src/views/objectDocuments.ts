@@ -1,5 +1,4 @@
 import * as vscode from 'vscode';
-import { stringify } from 'yaml';
 import type { ObjectRef } from '../cluster/types';
 import type { Services } from '../services';
 
@@ -28,9 +27,8 @@ export class ObjectDocumentProvider implements vscode.TextDocumentContentProvide
   async provideTextDocumentContent(uri: vscode.Uri): Promise<string> {
     const { context, ref } = parseUri(uri);
     const client = this.services.cluster.clientFor(context);
-    const obj = await client.get(ref);
-    const { managedFields: _managed, ...metadata } = obj.metadata;
-    void _managed;
-    return stringify({ ...obj, metadata }, { lineWidth: 0 });
+    // The YAML writer loads with the first object shown, not with the view.
+    const [obj, { objectYaml }] = await Promise.all([client.get(ref), import('./objectYaml')]);
+    return objectYaml(obj);
   }
 }

@@ -19,7 +19,7 @@ interface PackageManifest {
 /** What must never reach a user's machine: tests (the simulator among them), sources, source maps, tooling. */
 const neverShipped = /(^|\/)(test|src|scripts|node_modules|\.tools|\.sim|docs)\/|\.map$|\.tsx?$|\.vsix$/;
 /** What the extension needs at run time and the marketplace shows. */
-const shipped = /^(package\.json|package\.nls(\.[a-z-]+)?\.json|l10n\/bundle\.l10n\.[a-z-]+\.json|README\.md|CHANGELOG\.md|LICENSE|dist\/extension\.js|media\/[^/].*|snippets\/[^/]+\.code-snippets)$/;
+const shipped = /^(package\.json|package\.nls(\.[a-z-]+)?\.json|l10n\/bundle\.l10n\.[a-z-]+\.json|README\.md|CHANGELOG\.md|LICENSE|dist\/extension\.js|dist\/chunks\/[\w-]+\.js|media\/[^/].*|snippets\/[^/]+\.code-snippets)$/;
 
 /** Width and height from a PNG's IHDR chunk. */
 function pngSize(file: string): { width: number; height: number } {
