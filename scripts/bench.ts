@@ -9,7 +9,7 @@
 //      requests, the processes the extension host spawned and its memory, at 5 and at 5,000 nodes; the API requests
 //      of a warm status read through the extension's API at both sizes;
 //   7. a cluster change → the new text in code-server's DOM, p50 and p95, with its phases.
-// Writes bench-results/latest.json. Environment: BENCH_RUNS (default 5), BENCH_SKIP_VSCODE=1 (skip parts 1, 3, 6
+// Writes bench-results/latest.json. Environment: BENCH_RUNS (default 6, even so that each extension goes first as often), BENCH_SKIP_VSCODE=1 (skip parts 1, 3, 6
 // and 7), BENCH_GRAFANA_REQUESTS (default 200), BENCH_CHANGES (default 20).
 import { mkdirSync, mkdtempSync, readdirSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { cpus, loadavg, tmpdir } from 'node:os';
@@ -29,7 +29,7 @@ import { startSimProcess, type SimProcess } from './bench/simProcess';
 import { extensionReads, kubectl133, kubectlReads, type KubectlReport } from './bench/statusReads';
 import { bytes, describeError, mib, ms, onCleanup, run, runCleanups, series, sleep, type Series } from './bench/util';
 
-const RUNS = Math.max(1, Number(process.env.BENCH_RUNS ?? '5') || 5);
+const RUNS = Math.max(1, Number(process.env.BENCH_RUNS ?? '6') || 6);
 const SKIP_VSCODE = process.env.BENCH_SKIP_VSCODE === '1';
 /** BENCH_ONLY=activation: sizes and activation only (a few minutes), for working on load time. */
 const ONLY_ACTIVATION = process.env.BENCH_ONLY === 'activation';
@@ -68,6 +68,13 @@ interface Results {
     /** The baseline fixture's activation time in the same windows, and ours minus it (medians). */
     baselineActivationMs?: Series;
     differenceMs?: number;
+    /**
+     * Like with like: the extension whose container shows at a reload activates during the window load, the other
+     * one after it, when it is clicked; the two positions differ by far more than the extensions do, so each is
+     * compared within its position (runs alternate which extension goes first).
+     */
+    duringLoad?: PositionComparison;
+    afterLoad?: PositionComparison;
     selfReportedMs?: Series;
     requests: Series;
     loadToTreeMs: Series;
@@ -83,6 +90,23 @@ interface Results {
   warmReads: WarmReadBench[];
   changeToDom?: ChangeToDomBench;
   errors: string[];
+}
+
+interface PositionComparison {
+  deepflowMs: Series;
+  baselineMs: Series;
+  /** DeepFlow's median minus the baseline's, in this position. */
+  differenceMs: number;
+}
+
+/** The two extensions' activation times in one position: `first` true for the one whose container was restored. */
+function comparePosition(runs: ActivationRun[], first: boolean): PositionComparison | undefined {
+  const deepflow = runs.filter((r) => (r.firstOpened === 'deepflow') === first).map((r) => r.vscodeActivationMs);
+  const baseline = runs.filter((r) => (r.firstOpened === 'baseline') === first && r.baselineActivationMs !== undefined).map((r) => r.baselineActivationMs as number);
+  if (deepflow.length === 0 || baseline.length === 0) return undefined;
+  const deepflowMs = series(deepflow);
+  const baselineMs = series(baseline);
+  return { deepflowMs, baselineMs, differenceMs: deepflowMs.median - baselineMs.median };
 }
 
 function section(title: string): void {
@@ -281,6 +305,8 @@ async function main(): Promise<void> {
         vscodeActivationMs,
         baselineActivationMs,
         differenceMs: baselineActivationMs ? vscodeActivationMs.median - baselineActivationMs.median : undefined,
+        duringLoad: comparePosition(runs, true),
+        afterLoad: comparePosition(runs, false),
         selfReportedMs: self.length > 0 ? series(self) : undefined,
         requests: series(runs.map((r) => r.requests)),
         loadToTreeMs: series(runs.map((r) => r.loadToTreeMs)),
@@ -334,9 +360,17 @@ async function main(): Promise<void> {
       ...(a.baselineActivationMs && a.differenceMs !== undefined
         ? ([
             ['the baseline extension (one view), same windows', ms(a.baselineActivationMs.median), range(a.baselineActivationMs, ms)],
-            ['DeepFlow − baseline', `${a.differenceMs >= 0 ? '+' : ''}${ms(a.differenceMs)}`, 'medians; goal within 50 ms'],
+            ['DeepFlow − baseline', `${a.differenceMs >= 0 ? '+' : ''}${ms(a.differenceMs)}`, 'medians of all runs, whichever went first'],
           ] as [string, string, string][])
         : []),
+      ...([
+        ['during the window load (its container restored)', a.duringLoad],
+        ['after the load (its container clicked)', a.afterLoad],
+      ] as const).flatMap(([label, c]): [string, string, string][] =>
+        c
+          ? [[`  ${label}: DeepFlow − baseline`, `${c.differenceMs >= 0 ? '+' : ''}${ms(c.differenceMs)}`, `${ms(c.deepflowMs.median)} (${nStr(c.deepflowMs)}) vs ${ms(c.baselineMs.median)} (${nStr(c.baselineMs)}); goal within 50 ms`]]
+          : [],
+      ),
       ...(a.selfReportedMs ? [['time inside activate(), from the extension log', ms(a.selfReportedMs.median), range(a.selfReportedMs, ms)] as [string, string, string]] : []),
       ['simulator API requests per activation', String(a.requests.median), `${nStr(a.requests)}; window load until the tree shows and 2 s pass without a request`],
       ['window load → tree rendered (informational)', ms(a.loadToTreeMs.median), range(a.loadToTreeMs, ms)],
