@@ -352,7 +352,8 @@ export class ClusterClient {
     };
     let response: IncomingMessage;
     try {
-      response = await this.open(this.urlFor(path, query), 'GET', undefined, controller.signal);
+      // A log is text; only a failure comes as a JSON Status. kubectl asks for anything, too.
+      response = await this.open(this.urlFor(path, query), 'GET', undefined, controller.signal, '*/*');
       if (response.statusCode !== 200) {
         const text = await readBounded(response, this.maxResponseBytes, `GET ${path}`);
         throw this.statusError(response, text);
@@ -369,6 +370,8 @@ export class ClusterClient {
     });
     response.once('end', () => end(undefined));
     response.once('error', end);
+    // A connection dropped mid-stream may close without 'end' or 'error'; the caller still hears of it once.
+    response.once('close', () => end(undefined));
     return { stop };
   }
 
@@ -379,9 +382,9 @@ export class ClusterClient {
   }
 
   /** Authenticates and sends one request; resolves once the response headers arrived. */
-  private async open(url: URL, method: HttpMethod, body: RequestBody | undefined, signal: AbortSignal): Promise<IncomingMessage> {
+  private async open(url: URL, method: HttpMethod, body: RequestBody | undefined, signal: AbortSignal, accept = 'application/json'): Promise<IncomingMessage> {
     const auth = await this.credentials.prepare(url, method, signal);
-    const headers: OutgoingHttpHeaders = { ...auth.headers, Accept: 'application/json' };
+    const headers: OutgoingHttpHeaders = { ...auth.headers, Accept: accept };
     let text: string | undefined;
     if (body) {
       headers['Content-Type'] = body.contentType;

@@ -51,6 +51,14 @@ async function startServer(leaf: KeyAndCert, clientCa?: string): Promise<TestSer
     seen.push({ path: req.url ?? '', authorization: req.headers.authorization, impersonate: req.headers['impersonate-user'] as string | undefined, servername, peer });
     if (!state.accept(req)) return answer(res, 401, { kind: 'Status', apiVersion: 'v1', status: 'Failure', reason: 'Unauthorized', message: 'Unauthorized', code: 401 });
     if (req.url === '/api/v1') return answer(res, 200, { kind: 'APIResourceList', groupVersion: 'v1', resources: [{ name: 'configmaps', namespaced: true, kind: 'ConfigMap' }] });
+    if (req.url?.startsWith('/api/v1/namespaces/default/pods/p/log?')) {
+      // A character split across two chunks: the client must not break it.
+      const text = Buffer.from('line 1\n日志 line 2\n');
+      res.writeHead(200, { 'Content-Type': 'text/plain' });
+      res.write(text.subarray(0, 8));
+      setTimeout(() => res.end(text.subarray(8)), 20);
+      return;
+    }
     if (req.url === '/api/v1/namespaces/default/configmaps/x') return answer(res, 200, { apiVersion: 'v1', kind: 'ConfigMap', metadata: { name: 'x', namespace: 'default' }, data: { a: '1' } });
     answer(res, 404, { kind: 'Status', apiVersion: 'v1', status: 'Failure', reason: 'NotFound', message: 'not found', code: 404 });
   });
@@ -267,6 +275,20 @@ describe('cluster client TLS and authentication (own credentials, real TLS serve
       const err = await failure(client.get({ ...CONFIG_MAP_REF, name: 'y' }), ['pa55-w0rd-secret', b64('admin:pa55-w0rd-secret')]);
       assert.equal(err.kind, 'unauthorized');
     });
+  });
+
+  it('streams a pod log with its query through the same credentials, whole characters, and one clean end', async () => {
+    const client = clientFor(trusted(plain), { token: 'log-token' });
+    let text = '';
+    const ended = new Promise<ClusterError | undefined>((resolve) => {
+      void client.streamLog({ name: 'p', namespace: 'default' }, 'main', { follow: false, tailLines: 50 }, (t) => (text += t), resolve);
+    });
+    assert.equal(await ended, undefined);
+    assert.equal(text, 'line 1\n日志 line 2\n');
+    const seen = plain.seen.at(-1);
+    assert.equal(seen?.authorization, 'Bearer log-token');
+    const query = new URL(seen?.path ?? '', 'https://x').searchParams;
+    assert.deepEqual([query.get('container'), query.get('follow'), query.get('tailLines')], ['main', 'false', '50']);
   });
 
   describe('exec credential plugins', () => {
