@@ -112,12 +112,20 @@ export class Credentials {
   /** The headers and agent for one request to `url`. Failures are ClusterErrors; `signal` abandons the wait. */
   async prepare(url: URL, method: HttpMethod, signal?: AbortSignal): Promise<PreparedAuth> {
     if (needsClientNode(this.cluster, this.user)) {
-      this.clientNode ??= import('./clientNodeAuth').then(({ ClientNodeAuth }) => {
-        this.logger.info(`context ${this.context.name}: auth-provider or proxy-url, authenticating through client-node`);
-        return new ClientNodeAuth(this.context, this.cluster, this.user);
-      });
+      this.clientNode ??= import('./clientNodeAuth').then(
+        ({ ClientNodeAuth }) => {
+          this.logger.info(`context ${this.context.name}: auth-provider or proxy-url, authenticating through client-node`);
+          return new ClientNodeAuth(this.context, this.cluster, this.user);
+        },
+        (err: Error) => {
+          // A failed load is tried again by the next request rather than remembered.
+          this.clientNode = undefined;
+          throw err;
+        },
+      );
       const auth = await abortable(this.clientNode, signal);
-      return auth.prepare(url, method);
+      // A token refresh (oidc) may hang on its identity provider; the request's timeout still applies.
+      return abortable(auth.prepare(url, method), signal);
     }
     const exec = this.usesExec() ? await abortable(this.execStatus(), signal) : undefined;
     const headers: OutgoingHttpHeaders = {};
