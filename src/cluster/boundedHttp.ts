@@ -1,12 +1,11 @@
 /**
  * HTTP to the API server with limits, so a hostile or broken server cannot exhaust the extension host's memory:
  * a response body larger than its cap is refused (at once when Content-Length announces it, else as soon as the
- * bytes pass it), and a watch line longer than its cap ends the watch. Authentication and TLS stay client-node's:
- * the request is the RequestContext that `KubeConfig.applySecurityAuthentication` prepared (headers and agent).
+ * bytes pass it), and a watch line longer than its cap ends the watch. Authentication and TLS come prepared:
+ * the headers and the agent are what credentials.ts (or, for the rare kubeconfigs, clientNodeAuth.ts) made.
  */
-import { request as httpRequest, type IncomingMessage } from 'node:http';
+import { request as httpRequest, type Agent, type IncomingMessage, type OutgoingHttpHeaders } from 'node:http';
 import { request as httpsRequest } from 'node:https';
-import type { RequestContext } from '@kubernetes/client-node';
 import * as l10n from '@vscode/l10n';
 import { ClusterError } from './errors';
 
@@ -19,16 +18,31 @@ function mebibytes(bytes: number): string {
   return `${Math.round((bytes / 1024 / 1024) * 10) / 10} MiB`;
 }
 
-/** Sends the prepared request and resolves with the response once its headers arrived; the body is unread. */
-export function openResponse(context: RequestContext): Promise<IncomingMessage> {
-  const url = new URL(context.getUrl());
+export type HttpMethod = 'GET' | 'POST' | 'PUT' | 'PATCH' | 'DELETE';
+
+/** The content type of a server-side apply (the body may be JSON, which is YAML). */
+export const SERVER_SIDE_APPLY = 'application/apply-patch+yaml';
+
+/** One request to the API server, authentication included. */
+export interface ApiRequest {
+  url: URL;
+  method: HttpMethod;
+  headers: OutgoingHttpHeaders;
+  body?: string;
+  /** Carries the TLS settings and client certificate; undefined only for plain http. */
+  agent?: Agent;
+  signal?: AbortSignal;
+}
+
+/** Sends the request and resolves with the response once its headers arrived; the body is unread. */
+export function openResponse(request: ApiRequest): Promise<IncomingMessage> {
+  const { url } = request;
   const send = url.protocol === 'http:' ? httpRequest : httpsRequest;
-  const raw = context.getBody();
-  const body = typeof raw === 'string' ? Buffer.from(raw, 'utf8') : undefined;
+  const body = request.body === undefined ? undefined : Buffer.from(request.body, 'utf8');
   // An explicit length: Node frames a DELETE body neither by length nor by chunks on its own.
-  const headers = body ? { ...context.getHeaders(), 'Content-Length': String(body.length) } : context.getHeaders();
+  const headers = body ? { ...request.headers, 'Content-Length': String(body.length) } : request.headers;
   return new Promise<IncomingMessage>((resolve, reject) => {
-    const req = send(url, { method: context.getHttpMethod().toString(), headers, agent: context.getAgent(), signal: context.getSignal() }, resolve);
+    const req = send(url, { method: request.method, headers, agent: request.agent, signal: request.signal }, resolve);
     req.once('error', reject);
     req.end(body);
   });

@@ -1,16 +1,15 @@
 /**
- * Kubernetes access in plain JSON. TLS and authentication (tokens, client certificates, exec plugins) are
- * client-node's: its RequestContext and `KubeConfig.applySecurityAuthentication`; the bytes travel through
- * boundedHttp.ts, which caps response bodies and watch lines (a hostile server cannot exhaust memory). Bodies are
- * our own JSON in both directions, because client-node's typed (de)serialiser drops fields it does not know and
- * turns timestamps into Dates; custom resources (Application, AppRelease, ClusterPluginInstance) must round-trip.
+ * Kubernetes access in plain JSON over Node's own http/https. TLS and authentication (tokens, client certificates,
+ * exec plugins) come from credentials.ts; the bytes travel through boundedHttp.ts, which caps response bodies and
+ * watch lines (a hostile server cannot exhaust memory). Bodies are our own JSON in both directions, so custom
+ * resources (Application, AppRelease, ClusterPluginInstance) round-trip with unknown fields and string timestamps.
  */
-import { ApiException, HttpMethod, KubeConfig, Log, PatchStrategy, RequestContext } from '@kubernetes/client-node';
 import * as l10n from '@vscode/l10n';
-import type { IncomingMessage } from 'node:http';
-import { DEFAULT_MAX_RESPONSE_BYTES, DEFAULT_MAX_WATCH_LINE_BYTES, openResponse, readBounded, readLines } from './boundedHttp';
-import { ClusterError, formatSeconds, requestCancelledMessage, toClusterError, type KubernetesStatus, type RequestDescription, parseStatus } from './errors';
-import type { LoadedKubeconfig } from './kubeconfig';
+import type { IncomingMessage, OutgoingHttpHeaders } from 'node:http';
+import { DEFAULT_MAX_RESPONSE_BYTES, DEFAULT_MAX_WATCH_LINE_BYTES, openResponse, readBounded, readLines, SERVER_SIDE_APPLY, type HttpMethod } from './boundedHttp';
+import { Credentials } from './credentials';
+import { ApiStatusError, ClusterError, formatSeconds, requestCancelledMessage, toClusterError, type KubernetesStatus, type RequestDescription, parseStatus } from './errors';
+import type { LoadedKubeconfig, SelectedContext } from './kubeconfig';
 import { isRecord, silentLogger, type CollectionRef, type KubeList, type KubeObject, type Logger, type ObjectRef } from './types';
 
 export const FIELD_MANAGER = 'deepflow-acp';
@@ -24,6 +23,8 @@ export interface ClusterClientOptions {
   maxResponseBytes?: number;
   /** Largest watch event line accepted; default 16 MiB. */
   maxWatchLineBytes?: number;
+  /** The clock for credential freshness (token files, exec plugin expiry); tests move it forward. */
+  now?: () => number;
 }
 
 export interface RequestOptions {
@@ -103,16 +104,13 @@ export class ClusterClient {
   private readonly logger: Logger;
   private readonly maxResponseBytes: number;
   private readonly maxWatchLineBytes: number;
+  private readonly credentials: Credentials;
 
-  /** `kubeConfig`'s current context is the one used; get it from `LoadedKubeconfig.withContext(name)`. */
-  constructor(
-    private readonly kubeConfig: KubeConfig,
-    options: ClusterClientOptions = {},
-  ) {
-    const context = kubeConfig.getContextObject(kubeConfig.getCurrentContext());
-    const cluster = kubeConfig.getCurrentCluster();
-    if (!context || !cluster) {
-      throw new ClusterError('invalid', l10n.t('The kubeconfig context "{0}" names no cluster.', kubeConfig.getCurrentContext()));
+  /** Connects with `selected`'s cluster and user; get it from `LoadedKubeconfig.withContext(name)`. */
+  constructor(selected: SelectedContext, options: ClusterClientOptions = {}) {
+    const { context, cluster, user } = selected;
+    if (!cluster) {
+      throw new ClusterError('invalid', l10n.t('The kubeconfig context "{0}" names no cluster.', context.name));
     }
     this.server = cluster.server;
     this.contextName = context.name;
@@ -121,6 +119,12 @@ export class ClusterClient {
     this.logger = options.logger ?? silentLogger;
     this.maxResponseBytes = options.maxResponseBytes ?? DEFAULT_MAX_RESPONSE_BYTES;
     this.maxWatchLineBytes = options.maxWatchLineBytes ?? DEFAULT_MAX_WATCH_LINE_BYTES;
+    this.credentials = new Credentials(context, cluster, user, { now: options.now, logger: this.logger });
+  }
+
+  /** Closes the client's idle connections. Requests and watches in flight finish. */
+  dispose(): void {
+    this.credentials.dispose();
   }
 
   /** A client for `contextName` (empty: the kubeconfig's current context). Throws KubeconfigError for an unknown context. */
@@ -131,7 +135,7 @@ export class ClusterClient {
   async get(ref: ObjectRef, options: RequestOptions = {}): Promise<KubeObject> {
     const description = this.describe('get', ref);
     const path = await this.objectPath(ref, options, description);
-    return this.requestObject(HttpMethod.GET, path, {}, undefined, options, description);
+    return this.requestObject('GET', path, {}, undefined, options, description);
   }
 
   /** Like get, but resolves undefined when the object does not exist. */
@@ -152,7 +156,7 @@ export class ClusterClient {
     if (options.fieldSelector) query.fieldSelector = options.fieldSelector;
     if (options.limit !== undefined) query.limit = String(options.limit);
     if (options.continue) query.continue = options.continue;
-    const body = await this.request(HttpMethod.GET, path, query, undefined, options, description);
+    const body = await this.request('GET', path, query, undefined, options, description);
     if (!isRecord(body) || !Array.isArray(body.items)) {
       throw new ClusterError('server', l10n.t('The API server sent a malformed list of {0}.', ref.kind));
     }
@@ -197,8 +201,8 @@ export class ClusterClient {
 
   /**
    * Server-side apply with field manager `deepflow-acp`: the same request as client-node's
-   * `KubernetesObjectApi.patch(obj, undefined, dryRun, 'deepflow-acp', force, PatchStrategy.ServerSideApply)`,
-   * but the body is the object's JSON as given.
+   * `KubernetesObjectApi.patch(obj, undefined, dryRun, 'deepflow-acp', force, PatchStrategy.ServerSideApply)`
+   * (`kubectl apply --server-side`), with the object's JSON as given for body.
    */
   async apply(obj: KubeObject, options: ApplyOptions = {}): Promise<KubeObject> {
     const name = obj.metadata.name;
@@ -212,7 +216,7 @@ export class ClusterClient {
     const query: Record<string, string> = { fieldManager: FIELD_MANAGER };
     if (options.force) query.force = 'true';
     if (options.dryRun) query.dryRun = 'All';
-    return this.requestObject(HttpMethod.PATCH, path, query, { contentType: PatchStrategy.ServerSideApply, json: body }, options, {
+    return this.requestObject('PATCH', path, query, { contentType: SERVER_SIDE_APPLY, json: body }, options, {
       ...description,
       namespace,
     });
@@ -223,7 +227,7 @@ export class ClusterClient {
     const description = this.describe('delete', ref);
     const path = await this.objectPath(ref, options, description);
     try {
-      await this.request(HttpMethod.DELETE, path, {}, { contentType: 'application/json', json: { propagationPolicy: 'Background' } }, options, description);
+      await this.request('DELETE', path, {}, { contentType: 'application/json', json: { propagationPolicy: 'Background' } }, options, description);
       return true;
     } catch (err) {
       if (err instanceof ClusterError && err.kind === 'notFound') return false;
@@ -238,7 +242,7 @@ export class ClusterClient {
       kind: 'SelfSubjectAccessReview',
       spec: { resourceAttributes: { verb, group, resource, ...(namespace ? { namespace } : {}) } },
     };
-    const body = await this.request(HttpMethod.POST, '/apis/authorization.k8s.io/v1/selfsubjectaccessreviews', {}, { contentType: 'application/json', json: review }, options, {
+    const body = await this.request('POST', '/apis/authorization.k8s.io/v1/selfsubjectaccessreviews', {}, { contentType: 'application/json', json: review }, options, {
       verb: 'create',
       resource: 'selfsubjectaccessreviews.authorization.k8s.io',
       server: this.server,
@@ -254,7 +258,7 @@ export class ClusterClient {
    */
   async postForm(path: string, fields: Record<string, string>, options: RequestOptions = {}): Promise<unknown> {
     const body = { contentType: 'application/x-www-form-urlencoded', form: new URLSearchParams(fields) };
-    return this.request(HttpMethod.POST, path, {}, body, options, { verb: 'create', resource: path, server: this.server });
+    return this.request('POST', path, {}, body, options, { verb: 'create', resource: path, server: this.server });
   }
 
   /** The collection path of a kind (discovery is cached per group-version). */
@@ -291,17 +295,12 @@ export class ClusterClient {
       onClose(err === null || err === undefined ? undefined : toClusterError(err, description));
     };
     const controller = new AbortController();
-    const context = new RequestContext(this.server + path, HttpMethod.GET);
-    context.setQueryParam('watch', 'true');
-    for (const [key, value] of Object.entries(query)) context.setQueryParam(key, String(value));
-    context.setHeaderParam('Accept', 'application/json');
-    context.setSignal(controller.signal);
+    const url = this.urlFor(path, { watch: 'true', ...Object.fromEntries(Object.entries(query).map(([key, value]) => [key, String(value)])) });
     try {
-      await this.kubeConfig.applySecurityAuthentication(context);
-      const response = await openResponse(context);
+      const response = await this.open(url, 'GET', undefined, controller.signal);
       if (response.statusCode !== 200) {
         const text = await readBounded(response, this.maxResponseBytes, `watch ${path}`);
-        throw new ApiException(response.statusCode ?? 0, 'Unsuccessful HTTP Request', text, headersOf(response));
+        throw this.statusError(response, text);
       }
       response.socket.setKeepAlive(true, 30_000);
       readLines(response, this.maxWatchLineBytes, `watch ${path}`, (line) => {
@@ -337,29 +336,68 @@ export class ClusterClient {
     onEnd: (err: ClusterError | undefined) => void,
   ): Promise<WatchHandle> {
     const description: RequestDescription = { verb: 'get', resource: 'pods/log', kind: 'Pod', name: pod.name, namespace: pod.namespace, server: this.server };
-    const { PassThrough } = await import('node:stream');
-    const sink = new PassThrough();
+    const path = `/api/v1/namespaces/${encodeURIComponent(pod.namespace)}/pods/${encodeURIComponent(pod.name)}/log`;
+    const query: Record<string, string> = { container, follow: String(options.follow) };
+    if (options.tailLines !== undefined) query.tailLines = String(options.tailLines);
+    const controller = new AbortController();
     let ended = false;
     const end = (err: unknown): void => {
       if (ended) return;
       ended = true;
       onEnd(err === undefined ? undefined : toClusterError(err, description));
     };
-    sink.on('data', (chunk: Buffer) => onText(chunk.toString('utf8')));
-    sink.on('end', () => end(undefined));
-    sink.on('error', end);
+    const stop = (): void => {
+      ended = true;
+      controller.abort();
+    };
+    let response: IncomingMessage;
     try {
-      const controller = await new Log(this.kubeConfig).log(pod.namespace, pod.name, container, sink, { follow: options.follow, tailLines: options.tailLines });
-      return {
-        stop: () => {
-          ended = true;
-          controller.abort();
-        },
-      };
+      // A log is text; only a failure comes as a JSON Status. kubectl asks for anything, too.
+      response = await this.open(this.urlFor(path, query), 'GET', undefined, controller.signal, '*/*');
+      if (response.statusCode !== 200) {
+        const text = await readBounded(response, this.maxResponseBytes, `GET ${path}`);
+        throw this.statusError(response, text);
+      }
     } catch (err) {
-      end(err);
-      throw toClusterError(err, description);
+      const mapped = toClusterError(err, description);
+      end(mapped);
+      throw mapped;
     }
+    // A log has no size bound: it streams for as long as the user watches, and nothing of it is kept here.
+    response.setEncoding('utf8');
+    response.on('data', (text: string) => {
+      if (!ended) onText(text);
+    });
+    response.once('end', () => end(undefined));
+    response.once('error', end);
+    // A connection dropped mid-stream may close without 'end' or 'error'; the caller still hears of it once.
+    response.once('close', () => end(undefined));
+    return { stop };
+  }
+
+  private urlFor(path: string, query: Record<string, string>): URL {
+    const url = new URL(this.server + path);
+    for (const [key, value] of Object.entries(query)) url.searchParams.set(key, value);
+    return url;
+  }
+
+  /** Authenticates and sends one request; resolves once the response headers arrived. */
+  private async open(url: URL, method: HttpMethod, body: RequestBody | undefined, signal: AbortSignal, accept = 'application/json'): Promise<IncomingMessage> {
+    const auth = await this.credentials.prepare(url, method, signal);
+    const headers: OutgoingHttpHeaders = { ...auth.headers, Accept: accept };
+    let text: string | undefined;
+    if (body) {
+      headers['Content-Type'] = body.contentType;
+      text = 'form' in body ? body.form.toString() : JSON.stringify(body.json);
+    }
+    return openResponse({ url, method, headers, body: text, agent: auth.agent, signal });
+  }
+
+  /** A non-2xx answer as an error for toClusterError; a 401 also retires a cached plugin credential. */
+  private statusError(response: IncomingMessage, text: string): ApiStatusError {
+    const status = response.statusCode ?? 0;
+    if (status === 401) this.credentials.rejected();
+    return new ApiStatusError(status, text, headersOf(response));
   }
 
   private describe(verb: string, ref: CollectionRef & { name?: string }): RequestDescription {
@@ -399,7 +437,7 @@ export class ClusterClient {
     const cached = this.discovery.get(apiVersion);
     if (cached && !refresh) return cached;
     const path = apiVersion.includes('/') ? `/apis/${apiVersion}` : `/api/${apiVersion}`;
-    const pending = this.request(HttpMethod.GET, path, {}, undefined, options, { ...description, server: this.server })
+    const pending = this.request('GET', path, {}, undefined, options, { ...description, server: this.server })
       .then((body) => ((body as ApiResourceList).resources ?? []).flatMap((r) => (r.name && r.kind ? [{ name: r.name, kind: r.kind, namespaced: r.namespaced === true }] : [])))
       .catch((err: unknown) => {
         this.discovery.delete(apiVersion);
@@ -441,28 +479,17 @@ export class ClusterClient {
     if (options.signal?.aborted) throw new ClusterError('cancelled', requestCancelledMessage());
     const timeout = AbortSignal.timeout(timeoutMs);
     const signal = options.signal ? AbortSignal.any([options.signal, timeout]) : timeout;
-    const context = new RequestContext(this.server + path, method);
-    for (const [key, value] of Object.entries(query)) context.setQueryParam(key, value);
-    context.setHeaderParam('Accept', 'application/json');
-    if (body) {
-      context.setHeaderParam('Content-Type', body.contentType);
-      context.setBody('form' in body ? body.form.toString() : JSON.stringify(body.json));
-    }
-    context.setSignal(signal);
     const started = Date.now();
     try {
-      await this.kubeConfig.applySecurityAuthentication(context);
-      const response = await openResponse(context);
+      const response = await this.open(this.urlFor(path, query), method, body, signal);
       const status = response.statusCode ?? 0;
       const text = await readBounded(response, this.maxResponseBytes, `${method} ${path}`);
       this.logger.debug?.(`${method} ${path} → ${status} (${Date.now() - started} ms)`);
-      if (status < 200 || status > 299) {
-        throw new ApiException(status, 'Unsuccessful HTTP Request', text, headersOf(response));
-      }
+      if (status < 200 || status > 299) throw this.statusError(response, text);
       return text === '' ? undefined : (JSON.parse(text) as unknown);
     } catch (err) {
       if (options.signal?.aborted) throw new ClusterError('cancelled', requestCancelledMessage(), { cause: err });
-      if (timeout.aborted && !(err instanceof ApiException)) {
+      if (timeout.aborted && !(err instanceof ApiStatusError)) {
         const message = l10n.t('The API server at {0} did not answer {1} {2} within {3}.', this.server, method, path, formatSeconds(timeoutMs));
         throw new ClusterError('timeout', message, { cause: err });
       }

@@ -1,8 +1,9 @@
 /**
  * One error type for everything that can go wrong between the extension and a Kubernetes API server, with a
- * message a user understands. Raw client errors are never shown: client-node's ApiException message embeds the
- * response headers, and network errors embed request URLs, so every message here is built from codes and from
- * the Kubernetes Status, and is passed through `redactSecrets` as a last line of defence.
+ * message a user understands. Raw client errors are never shown: an HTTP error's body and headers may carry more
+ * than a user should see (client-node's ApiException message embeds the response headers), and network errors
+ * embed request URLs, so every message here is built from codes and from the Kubernetes Status, and is passed
+ * through `redactSecrets` as a last line of defence.
  */
 import * as l10n from '@vscode/l10n';
 import { redactSecrets } from './redaction';
@@ -84,6 +85,22 @@ export class ClusterError extends Error {
   }
 }
 
+/**
+ * A non-2xx answer of the API server, before it is mapped: the HTTP status and the raw body (usually a Kubernetes
+ * Status). `toClusterError` maps it exactly as it maps client-node's ApiException (`code` and `body`). Its own
+ * message holds only the status, so logging it leaks nothing.
+ */
+export class ApiStatusError extends Error {
+  override readonly name = 'ApiStatusError';
+  constructor(
+    readonly statusCode: number,
+    readonly body: string,
+    readonly headers: Record<string, string> = {},
+  ) {
+    super(`HTTP ${statusCode}`);
+  }
+}
+
 export function isClusterError(err: unknown, kind?: ClusterErrorKind): err is ClusterError {
   return err instanceof ClusterError && (kind === undefined || err.kind === kind);
 }
@@ -149,7 +166,7 @@ function stringField(value: Record<string, unknown>, key: string): string | unde
   return typeof v === 'string' ? v : undefined;
 }
 
-/** Parses a Status from an ApiException body, which client-node gives as a JSON string or an object. */
+/** Parses a Status from an HTTP error's body: a JSON string (ours, client-node's) or an object (client-node's). */
 export function parseStatus(body: unknown): KubernetesStatus | undefined {
   let value: unknown = body;
   if (typeof body === 'string') {
@@ -176,7 +193,7 @@ export function parseStatus(body: unknown): KubernetesStatus | undefined {
   return status;
 }
 
-/** The HTTP status of an ApiException (`.code`) or of a client-node Watch failure (`.statusCode`). */
+/** The HTTP status of an ApiStatusError or a client-node Watch failure (`.statusCode`), or of an ApiException (`.code`). */
 function httpStatusOf(err: Record<string, unknown>): number | undefined {
   for (const key of ['code', 'statusCode']) {
     const v = err[key];
@@ -357,7 +374,8 @@ function isAbortError(chain: Record<string, unknown>[]): boolean {
 }
 
 /**
- * Maps anything a client-node call can throw to a ClusterError.
+ * Maps anything a request can throw (ApiStatusError, a socket or TLS error, an abort; client-node's errors on the
+ * fallback path) to a ClusterError.
  * `request` names what was being done, for messages; it must not hold credentials.
  */
 export function toClusterError(err: unknown, request: RequestDescription = {}): ClusterError {

@@ -1,11 +1,11 @@
 /**
- * The cluster client against the simulated API server (real client-node transport, real TLS, bearer tokens).
+ * The cluster client against the simulated API server (its own transport and credentials, real TLS, bearer tokens).
  */
 import assert from 'node:assert/strict';
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
-import { KubernetesObjectApi, PatchStrategy } from '@kubernetes/client-node';
+import { KubeConfig, KubernetesObjectApi, PatchStrategy } from '@kubernetes/client-node';
 import { ClusterClient } from '../../src/cluster/client';
 import { ClusterError } from '../../src/cluster/errors';
 import { loadKubeconfig } from '../../src/cluster/kubeconfig';
@@ -87,7 +87,10 @@ describe('cluster client against the simulated API server', function () {
   });
 
   it('answers 409 for a field another manager owns, and takes it over with force', async () => {
-    const other = KubernetesObjectApi.makeApiClient(loadKubeconfig({ settingValue: writeKubeconfig() }).withContext('sim'));
+    // Another field manager, through client-node's own kubeconfig loader and API client.
+    const otherConfig = new KubeConfig();
+    otherConfig.loadFromFile(writeKubeconfig());
+    const other = KubernetesObjectApi.makeApiClient(otherConfig);
     await other.patch(
       { apiVersion: 'v1', kind: 'ConfigMap', metadata: { name: 'shared', namespace: 'default' }, data: { owner: 'kubectl' } },
       undefined,

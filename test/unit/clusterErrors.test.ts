@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { ApiException } from '@kubernetes/client-node';
-import { ClusterError, redactSecrets, toClusterError } from '../../src/cluster/errors';
+import { ApiStatusError, ClusterError, redactSecrets, toClusterError } from '../../src/cluster/errors';
 
 const TOKEN = 'eyJhbGciOiJSUzI1NiIsImtpZCI6InNlY3JldCJ9.c2VjcmV0LXRva2Vu';
 
@@ -71,6 +71,34 @@ describe('cluster error mapping', () => {
     assert.equal(server.kind, 'server');
     assert.equal(server.message, 'The API server at https://10.0.0.1:6443 answered 500: etcd is down.');
     assert.equal(toClusterError(apiException(503, 'not json'), request).kind, 'server');
+  });
+
+  it("maps the client's own ApiStatusError exactly as client-node's ApiException", () => {
+    const bodies: [number, string][] = [
+      [401, status(401, 'Unauthorized', 'Unauthorized')],
+      [403, status(403, 'Forbidden', 'applications.app.k8s.io "deepflow" is forbidden: User "dev" cannot patch resource "applications" in API group "app.k8s.io" in the namespace "cpaas-system"')],
+      [403, status(403, 'Forbidden', 'denied by policy')],
+      [404, status(404, 'NotFound', 'applications.app.k8s.io "deepflow" not found')],
+      [409, status(409, 'AlreadyExists', 'exists')],
+      [422, status(422, 'Invalid', 'is invalid', { causes: [{ reason: 'FieldValueRequired', message: 'Required value', field: 'spec.x' }] })],
+      [429, status(429, 'TooManyRequests', 'slow down')],
+      [500, status(500, 'InternalError', `etcd is down, token=${TOKEN}`)],
+      [502, 'not json'],
+      [504, status(504, 'Timeout', 'request timed out')],
+    ];
+    for (const [code, body] of bodies) {
+      for (const described of [request, {}]) {
+        const ours = toClusterError(new ApiStatusError(code, body, { authorization: `Bearer ${TOKEN}` }), described);
+        const theirs = toClusterError(apiException(code, body), described);
+        assert.deepEqual(
+          { kind: ours.kind, message: ours.message, httpStatus: ours.httpStatus, reason: ours.reason, statusMessage: ours.statusMessage, causes: ours.causes },
+          { kind: theirs.kind, message: theirs.message, httpStatus: theirs.httpStatus, reason: theirs.reason, statusMessage: theirs.statusMessage, causes: theirs.causes },
+          `HTTP ${code}`,
+        );
+        assert.ok(!ours.message.includes(TOKEN));
+      }
+    }
+    assert.equal(new ApiStatusError(401, 'secret body').message, 'HTTP 401', 'its own message holds only the status');
   });
 
   it('accepts a Status body given as an object, and a Watch failure with statusCode', () => {

@@ -136,4 +136,117 @@ describe('kubeconfig resolution', () => {
     assert.deepEqual(loaded.contexts, []);
     assert.throws(() => loaded.withContext(), (err: unknown) => err instanceof KubeconfigError && err.code === 'noContexts');
   });
+
+  describe('the kubeconfig model (what client-node used to read)', () => {
+    const full = [
+      'apiVersion: v1',
+      'kind: Config',
+      'clusters:',
+      '- name: prod',
+      '  cluster:',
+      '    server: https://prod.example:6443/',
+      '    certificate-authority: certs/ca.crt',
+      '    insecure-skip-tls-verify: "true"',
+      '    tls-server-name: kube.internal',
+      '- name: lab',
+      '  cluster:',
+      '    server: https://lab.example:6443',
+      '    certificate-authority-data: Q0EK',
+      '    insecure-skip-tls-verify: true',
+      '    proxy-url: socks5://127.0.0.1:1080',
+      'users:',
+      '- name: cert-user',
+      '  user:',
+      '    client-certificate: ../shared/user.crt',
+      '    client-key: /abs/user.key',
+      '    token-file: token',
+      '    as: impersonated',
+      '- name: exec-user',
+      '  user:',
+      '    exec:',
+      '      apiVersion: client.authentication.k8s.io/v1',
+      '      command: ./bin/login',
+      '      args: [--region, eu]',
+      '      env: [{name: A, value: b}]',
+      '      provideClusterInfo: true',
+      '- name: path-exec-user',
+      '  user:',
+      '    exec: {command: kubelogin}',
+      '- name: basic',
+      '  user: {username: admin, password: 12345}',
+      'contexts:',
+      '- name: prod',
+      '  context: {cluster: prod, user: cert-user, namespace: cpaas-system}',
+      '- name: lab',
+      '  context: {cluster: lab, user: exec-user, namespace: ""}',
+      '- name: nouser',
+      '  context: {cluster: lab}',
+      'current-context: prod',
+    ].join('\n');
+
+    it('reads clusters as client-node does: no trailing slash, only a YAML true skips TLS verification, paths against the folder', () => {
+      const file = write('full.yaml', full);
+      const loaded = loadKubeconfig({ settingValue: file, homeDir: home });
+      const prod = loaded.withContext('prod');
+      assert.equal(prod.cluster?.server, 'https://prod.example:6443');
+      assert.equal(prod.cluster?.skipTLSVerify, false, 'the string "true" is not true');
+      assert.equal(prod.cluster?.caFile, path.join(dir, 'certs', 'ca.crt'));
+      assert.equal(prod.cluster?.tlsServerName, 'kube.internal');
+      const lab = loaded.withContext('lab');
+      assert.equal(lab.cluster?.skipTLSVerify, true);
+      assert.equal(lab.cluster?.caData, 'Q0EK');
+      assert.equal(lab.cluster?.proxyUrl, 'socks5://127.0.0.1:1080');
+    });
+
+    it("reads users' fields, making their file paths absolute, and contexts' namespace and user", () => {
+      const file = write('full.yaml', full);
+      const loaded = loadKubeconfig({ settingValue: file, homeDir: home });
+      const prod = loaded.withContext('prod');
+      assert.equal(prod.context.namespace, 'cpaas-system');
+      assert.equal(prod.user?.certFile, path.join(dir, '..', 'shared', 'user.crt'));
+      assert.equal(prod.user?.keyFile, '/abs/user.key');
+      assert.equal(prod.user?.tokenFile, path.join(dir, 'token'));
+      assert.equal(prod.user?.impersonateUser, 'impersonated');
+      const lab = loaded.withContext('lab');
+      assert.equal(lab.context.namespace, undefined, 'an empty namespace is none');
+      assert.deepEqual(lab.user?.exec, {
+        apiVersion: 'client.authentication.k8s.io/v1',
+        command: path.join(dir, 'bin', 'login'),
+        args: ['--region', 'eu'],
+        env: [{ name: 'A', value: 'b' }],
+        provideClusterInfo: true,
+      });
+      assert.equal(loaded.kubeConfig.getUser('path-exec-user')?.exec?.command, 'kubelogin', 'a bare command is looked up on PATH');
+      assert.deepEqual([loaded.kubeConfig.getUser('basic')?.username, loaded.kubeConfig.getUser('basic')?.password], ['admin', '12345']);
+      const nouser = loaded.withContext('nouser');
+      assert.equal(nouser.user, undefined);
+      assert.equal(loaded.context('nouser')?.user, '');
+    });
+
+    it('names the first missing field as client-node did, and refuses lists and empty files', () => {
+      const cases: [string, string][] = [
+        ['clusters:\n- name: a\n', 'clusters[0].cluster is missing'],
+        ['clusters:\n- name: a\n  cluster:\n    server: https://a\n- name: b\n  cluster: {}\n', 'clusters[1].cluster.server is missing'],
+        ['users:\n- user: {token: x}\n', 'users[0].name is missing'],
+        ['contexts:\n- context: {cluster: a}\n', 'contexts[0].name is missing'],
+        ['contexts:\n- name: a\n', 'contexts[0].context is missing'],
+        ['contexts:\n- name: a\n  context: {user: u}\n', 'contexts[0].context.cluster is missing'],
+        ['- just\n- a list\n', 'it is not a kubeconfig mapping'],
+        ['', 'it is not a kubeconfig mapping'],
+      ];
+      for (const [text, expected] of cases) {
+        const file = write('case.yaml', text);
+        assert.throws(
+          () => loadKubeconfig({ settingValue: file, homeDir: home }),
+          (err: unknown) => err instanceof KubeconfigError && err.code === 'unparseable' && err.message.includes(expected),
+          expected,
+        );
+      }
+    });
+
+    it('reads a kubeconfig written as JSON, which is YAML', () => {
+      const file = write('json.yaml', JSON.stringify({ clusters: [{ name: 'c', cluster: { server: 'https://c' } }], contexts: [{ name: 'x', context: { cluster: 'c' } }], 'current-context': 'x' }));
+      assert.equal(loadKubeconfig({ settingValue: file, homeDir: home }).withContext().cluster?.server, 'https://c');
+    });
+  });
 });
