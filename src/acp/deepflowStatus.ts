@@ -14,7 +14,7 @@ import {
 import type { KubeObject } from './kubeObject';
 import { summarizePod, type PodSummary } from './pods';
 
-/** The reads the status needs; the cluster layer implements it over client-node. */
+/** The reads the status needs; the cluster layer implements it (ClusterClient, our own HTTP and credentials). */
 export interface ObjectReader {
   /** Resolves undefined when the object does not exist (404). */
   get(apiVersion: string, kind: string, name: string, namespace?: string): Promise<KubeObject | undefined>;

@@ -122,7 +122,7 @@ export class ClusterClient {
     this.credentials = new Credentials(context, cluster, user, { now: options.now, logger: this.logger });
   }
 
-  /** Closes the client's idle connections. Requests and watches in flight finish. */
+  /** Closes the client's connections, idle or not (its watches end); a later request opens new ones. */
   dispose(): void {
     this.credentials.dispose();
   }

@@ -24,6 +24,8 @@ export class ClusterConnection {
   private loaded: LoadedKubeconfig | undefined;
   private loadError: Error | undefined;
   private client: ClusterClient | undefined;
+  /** One client per context: each holds a keep-alive agent and a discovery cache worth sharing. */
+  private readonly clients = new Map<string, ClusterClient>();
 
   constructor(
     private readonly settings: () => ConnectionSettings,
@@ -35,6 +37,9 @@ export class ClusterConnection {
   reset(): void {
     this.loaded = undefined;
     this.loadError = undefined;
+    // The old clients' connections close now; the caches that watched through them are cleared with them.
+    for (const client of new Set([...this.clients.values(), ...(this.client ? [this.client] : [])])) client.dispose();
+    this.clients.clear();
     this.client = undefined;
   }
 
@@ -85,7 +90,11 @@ export class ClusterConnection {
 
   /** A new client for any context of the kubeconfig (the view shows more than one). Throws KubeconfigError. */
   clientFor(contextName: string): ClusterClient {
-    return ClusterClient.forContext(this.requireKubeconfig(), contextName, { requestTimeoutMs: this.settings().requestTimeoutMs, logger: this.logger });
+    const known = this.clients.get(contextName);
+    if (known) return known;
+    const client = ClusterClient.forContext(this.requireKubeconfig(), contextName, { requestTimeoutMs: this.settings().requestTimeoutMs, logger: this.logger });
+    this.clients.set(contextName, client);
+    return client;
   }
 
   /** The client for the context in use. Throws KubeconfigError with a clear message when there is none. */

@@ -56,9 +56,14 @@ export function registerComponentsView(context: vscode.ExtensionContext, service
       tree.rebuild();
     }),
   );
-  updateDescription();
-  void setContextKey('deepflow:noKubeconfig', services.cluster.describeTarget() === undefined);
-  follow();
+  // The kubeconfig read and the watches start once activate() has returned: while it runs, the extension host serves
+  // no other extension, and VS Code asks this view for rows only after it anyway.
+  const start = setImmediate(() => {
+    updateDescription();
+    void setContextKey('deepflow:noKubeconfig', services.cluster.describeTarget() === undefined);
+    follow();
+  });
+  context.subscriptions.push({ dispose: () => clearImmediate(start) });
   registerStatusBar(context, services);
   return tree;
 }

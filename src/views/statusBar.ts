@@ -83,5 +83,7 @@ export function registerStatusBar(context: vscode.ExtensionContext, services: Se
       hold();
     }),
   );
-  hold();
+  // As the view's: the cache starts once activate() has returned.
+  const start = setImmediate(hold);
+  context.subscriptions.push({ dispose: () => clearImmediate(start) });
 }

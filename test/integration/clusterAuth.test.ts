@@ -13,6 +13,7 @@ import * as os from 'node:os';
 import * as path from 'node:path';
 import type { TLSSocket } from 'node:tls';
 import { ClusterClient, type ClusterClientOptions } from '../../src/cluster/client';
+import { ClusterConnection } from '../../src/cluster/connection';
 import { ClusterError } from '../../src/cluster/errors';
 import { loadKubeconfig } from '../../src/cluster/kubeconfig';
 import { createCertificateAuthority, issueCertificate, type KeyAndCert } from '../sim/pki';
@@ -28,6 +29,8 @@ interface Seen {
 interface TestServer {
   url: string;
   seen: Seen[];
+  /** TLS connections the server accepted, and how many of them are still open. */
+  connections: { accepted: number; open: number };
   /** Decides whether a request's credentials are good; the default takes anything. */
   accept: (req: IncomingMessage) => boolean;
   close(): Promise<void>;
@@ -62,11 +65,18 @@ async function startServer(leaf: KeyAndCert, clientCa?: string): Promise<TestSer
     if (req.url === '/api/v1/namespaces/default/configmaps/x') return answer(res, 200, { apiVersion: 'v1', kind: 'ConfigMap', metadata: { name: 'x', namespace: 'default' }, data: { a: '1' } });
     answer(res, 404, { kind: 'Status', apiVersion: 'v1', status: 'Failure', reason: 'NotFound', message: 'not found', code: 404 });
   });
+  const connections = { accepted: 0, open: 0 };
+  server.on('secureConnection', (socket: TLSSocket) => {
+    connections.accepted++;
+    connections.open++;
+    socket.once('close', () => connections.open--);
+  });
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
   const { port } = server.address() as AddressInfo;
   return {
     url: `https://127.0.0.1:${port}`,
     seen,
+    connections,
     get accept() {
       return state.accept;
     },
@@ -413,6 +423,32 @@ describe('cluster client TLS and authentication (own credentials, real TLS serve
         for (const socket of sockets) socket.destroy();
         await new Promise<void>((resolve) => proxy.close(() => resolve()));
       }
+    });
+  });
+
+  describe('connections', () => {
+    it('one client per context keeps one connection for every request, and a reset of the settings closes it', async () => {
+      const folder = path.join(dir, 'connection');
+      fs.mkdirSync(folder);
+      const file = path.join(folder, 'kubeconfig');
+      const config = {
+        clusters: [{ name: 'c', cluster: trusted(plain) }],
+        users: [{ name: 'u', user: { token: 't' } }],
+        contexts: [{ name: 'test', context: { cluster: 'c', user: 'u', namespace: 'default' } }],
+        'current-context': 'test',
+      };
+      fs.writeFileSync(file, JSON.stringify(config));
+      const connection = new ClusterConnection(() => ({ kubeconfig: file, context: '', requestTimeoutMs: 10_000 }), { info() {}, warn() {}, error() {}, debug() {} });
+      const before = plain.connections.accepted;
+      // The view, the status bar and a command each ask for the context's client: they get the same one.
+      assert.equal(connection.clientFor('test'), connection.clientFor('test'));
+      for (let i = 0; i < 3; i++) assert.deepEqual((await connection.clientFor('test').get(CONFIG_MAP_REF)).data, { a: '1' });
+      assert.equal(plain.connections.accepted - before, 1, 'every request after the first reused the kept-alive connection');
+      const open = plain.connections.open;
+      connection.reset();
+      const deadline = Date.now() + 5_000;
+      while (plain.connections.open >= open && Date.now() < deadline) await new Promise((r) => setTimeout(r, 20));
+      assert.equal(plain.connections.open, open - 1, 'the reset closed the idle connection');
     });
   });
 });
