@@ -143,7 +143,7 @@ export class Credentials {
     this.execCredential = undefined;
   }
 
-  /** Closes idle connections; requests in flight finish. */
+  /** Closes the agent's connections, idle and in use alike (Agent.destroy); the next request opens a new agent. */
   dispose(): void {
     this.agent?.agent.destroy();
     this.agent = undefined;
