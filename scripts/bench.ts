@@ -9,7 +9,7 @@
 //      requests, the processes the extension host spawned and its memory, at 5 and at 5,000 nodes; the API requests
 //      of a warm status read through the extension's API at both sizes;
 //   7. a cluster change → the new text in code-server's DOM, p50 and p95, with its phases.
-// Writes bench-results/latest.json. Environment: BENCH_RUNS (default 6, even so that each extension goes first as often), BENCH_SKIP_VSCODE=1 (skip parts 1, 3, 6
+// Writes bench-results/latest.json. Environment: BENCH_RUNS (default 6), BENCH_ACTIVATION_RUNS (default 10, even: each extension goes first as often), BENCH_SKIP_VSCODE=1 (skip parts 1, 3, 6
 // and 7), BENCH_GRAFANA_REQUESTS (default 200), BENCH_CHANGES (default 20).
 import { mkdirSync, mkdtempSync, readdirSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { cpus, loadavg, tmpdir } from 'node:os';
@@ -30,6 +30,8 @@ import { extensionReads, kubectl133, kubectlReads, type KubectlReport } from './
 import { bytes, describeError, mib, ms, onCleanup, run, runCleanups, series, sleep, type Series } from './bench/util';
 
 const RUNS = Math.max(1, Number(process.env.BENCH_RUNS ?? '6') || 6);
+/** Window loads for activation (BENCH_ACTIVATION_RUNS, default 10): five per position, the noisiest figure here. */
+const ACTIVATION_RUNS = Math.max(2, Number(process.env.BENCH_ACTIVATION_RUNS ?? '10') || 10);
 const SKIP_VSCODE = process.env.BENCH_SKIP_VSCODE === '1';
 /** BENCH_ONLY=activation: sizes and activation only (a few minutes), for working on load time. */
 const ONLY_ACTIVATION = process.env.BENCH_ONLY === 'activation';
@@ -288,10 +290,10 @@ async function main(): Promise<void> {
       const baseline = await packageFixture('baseline-extension', workDir);
       const probe = await packageFixture('status-probe-extension', workDir);
       await checkSpawnWatch(await kubectl133());
-      console.log(`starting code-server with the .vsix, the fixtures and Chromium; ${RUNS} window loads …`);
+      console.log(`starting code-server with the .vsix, the fixtures and Chromium; ${ACTIVATION_RUNS} window loads …`);
       session = await startActivationSession(join(repoRoot, 'dist-vsix', 'deepflow-acp.vsix'), sim, 'bench-activation', { baseline, others: [probe] });
       const runs: ActivationRun[] = [];
-      for (let i = 0; i < RUNS; i++) {
+      for (let i = 0; i < ACTIVATION_RUNS; i++) {
         const r = await session.run(i);
         const base = r.baselineActivationMs === undefined ? '' : `, baseline ${ms(r.baselineActivationMs)} (${r.firstOpened} first)`;
         console.log(`  run ${i + 1}: VS Code says ${ms(r.vscodeActivationMs)}${base}, ${r.requests} requests, tree after ${ms(r.loadToTreeMs)}`);
