@@ -4,7 +4,7 @@
 import * as esbuild from 'esbuild';
 import { mkdirSync, mkdtempSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { join, relative } from 'node:path';
+import { dirname, join, relative, resolve } from 'node:path';
 
 const production = process.argv.includes('--production');
 const watch = process.argv.includes('--watch');
@@ -29,8 +29,13 @@ const common = {
  * The extension, split so that activation loads only what the first paint needs (the Components view, the status
  * bar, the watch cache): each feature's dynamic import() becomes its own chunk under dist/chunks, loaded on first use.
  * esbuild splits only ESM output, and VS Code loads a CommonJS `main` (engines ^1.92), so the chunks are written as
- * ESM to a scratch folder and each is then rewritten as CommonJS: a static import becomes a require() of the shared
- * chunk (Node's module cache keeps one copy, so classes stay one class), and import() a deferred require().
+ * ESM to a scratch folder first. Then:
+ * - dist/extension.js is one CommonJS bundle of the entry and every chunk it imports statically (one file loads
+ *   faster than nine: each costs a lookup, a module wrapper and its own copy of esbuild's helpers). It exports those
+ *   chunks' namespaces as `__firstPaintChunks`.
+ * - Each lazy chunk is rewritten as CommonJS on its own: a static import becomes a require() and import() a deferred
+ *   require(). A lazy chunk that imports a first-paint chunk requires a two-line stub of the same name, which hands
+ *   out the namespace bundled into dist/extension.js: one copy of every module, so `instanceof ClusterError` holds.
  * import() only our own modules (or ESM packages): a CommonJS package's chunk keeps its named exports only behind a
  * static import, so src/views/objectYaml.ts wraps `yaml` for the one lazy use of it.
  */
@@ -47,31 +52,73 @@ const extensionChunks = {
   banner: {},
 };
 
+/** The CommonJS settings both second passes share. */
+const commonJs = {
+  format: 'cjs',
+  platform: 'node',
+  target: 'node20',
+  // import() of a chunk becomes a deferred require(): the same module cache and VS Code's require hook for `vscode`.
+  supported: { 'dynamic-import': false },
+  minify: production,
+  sourcemap: production ? false : 'linked',
+  banner: common.banner,
+  logLevel: 'warning',
+  metafile: true,
+};
+
 async function buildExtension() {
   const scratch = mkdtempSync(join(tmpdir(), 'deepflow-build-'));
   try {
     const esm = await esbuild.build({ ...extensionChunks, outdir: scratch });
-    const files = Object.keys(esm.metafile.outputs).filter((f) => f.endsWith('.js'));
+    const rel = (file) => relative(scratch, file).replaceAll('\\', '/');
+    const outputs = Object.fromEntries(Object.entries(esm.metafile.outputs).filter(([f]) => f.endsWith('.js')).map(([f, out]) => [rel(f), out]));
+    // The first paint: the chunks the entry imports statically, transitively.
+    const firstPaint = new Set();
+    const visit = (file) => {
+      for (const i of outputs[file].imports) {
+        const target = rel(i.path);
+        if (i.kind === 'import-statement' && !i.external && !firstPaint.has(target)) {
+          firstPaint.add(target);
+          visit(target);
+        }
+      }
+    };
+    visit('extension.js');
+    const chunks = [...firstPaint];
+    const lazy = Object.keys(outputs).filter((f) => f !== 'extension.js' && !firstPaint.has(f));
+    const entry = join(scratch, '__firstPaint.js');
+    writeFileSync(
+      entry,
+      [
+        "export * from './extension.js';",
+        ...chunks.map((c, i) => `import * as c${i} from './${c}';`),
+        `export const __firstPaintChunks = { ${chunks.map((c, i) => `${JSON.stringify(c)}: c${i}`).join(', ')} };`,
+      ].join('\n'),
+    );
     rmSync(join(outdir, 'chunks'), { recursive: true, force: true });
-    const cjs = await esbuild.build({
-      entryPoints: files.map((f) => ({ in: f, out: relative(scratch, f).replace(/\.js$/, '') })),
-      outdir,
-      bundle: false,
-      format: 'cjs',
-      platform: 'node',
-      target: 'node20',
-      // import() of a chunk becomes a deferred require(): the same module cache and VS Code's require hook for `vscode`.
-      supported: { 'dynamic-import': false },
-      minify: production,
-      sourcemap: production ? false : 'linked',
-      banner: common.banner,
-      logLevel: 'warning',
-      metafile: true,
-    });
-    const sources = Object.fromEntries(files.map((f) => [relative(scratch, f).replaceAll('\\', '/'), Object.keys(esm.metafile.outputs[f].inputs)]));
+    // A lazy chunk stays a file of its own: its import() is kept, with the path seen from dist/extension.js.
+    const lazyStaysOut = {
+      name: 'lazy-chunks-stay-out',
+      setup(build) {
+        build.onResolve({ filter: /.*/ }, (args) => (args.kind === 'dynamic-import' ? { path: `./${rel(resolve(args.resolveDir, args.path))}`, external: true } : undefined));
+      },
+    };
+    const [bundled, rewritten] = await Promise.all([
+      esbuild.build({ ...commonJs, entryPoints: { extension: entry }, outdir, bundle: true, external: ['vscode'], plugins: [lazyStaysOut] }),
+      esbuild.build({ ...commonJs, entryPoints: lazy.map((f) => ({ in: join(scratch, f), out: f.replace(/\.js$/, '') })), outdir, bundle: false }),
+    ]);
+    for (const c of chunks) {
+      writeFileSync(join(outdir, c), `// Bundled into dist/extension.js; lazy chunks that import it get that copy.\nmodule.exports = require(${JSON.stringify(relative(dirname(join(outdir, c)), join(outdir, 'extension.js')).replaceAll('\\', '/').replace(/^(?!\.)/, './'))}).__firstPaintChunks[${JSON.stringify(c)}];\n`);
+    }
+    const inputsOf = (file) => Object.keys(outputs[file].inputs);
+    const sources = {
+      'extension.js': ['extension.js', ...chunks].flatMap(inputsOf),
+      ...Object.fromEntries(lazy.map((f) => [f, inputsOf(f)])),
+      ...Object.fromEntries(chunks.map((c) => [c, []])),
+    };
     mkdirSync(outdir, { recursive: true });
     writeFileSync(join(outdir, 'meta.json'), `${JSON.stringify({ sources }, null, 1)}\n`);
-    return cjs;
+    return { metafile: { outputs: { ...bundled.metafile.outputs, ...rewritten.metafile.outputs } } };
   } finally {
     rmSync(scratch, { recursive: true, force: true });
   }
