@@ -9,7 +9,7 @@
 //      requests, the processes the extension host spawned and its memory, at 5 and at 5,000 nodes; the API requests
 //      of a warm status read through the extension's API at both sizes;
 //   7. a cluster change → the new text in code-server's DOM, p50 and p95, with its phases.
-// Writes bench-results/latest.json. Environment: BENCH_RUNS (default 6), BENCH_ACTIVATION_RUNS (default 10, even: each extension goes first as often), BENCH_SKIP_VSCODE=1 (skip parts 1, 3, 6
+// Writes bench-results/latest.json. Environment: BENCH_RUNS (default 6), BENCH_ACTIVATION_RUNS (default 20, even: each extension goes first as often), BENCH_SKIP_VSCODE=1 (skip parts 1, 3, 6
 // and 7), BENCH_GRAFANA_REQUESTS (default 200), BENCH_CHANGES (default 20).
 import { mkdirSync, mkdtempSync, readdirSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { cpus, loadavg, tmpdir } from 'node:os';
@@ -30,8 +30,8 @@ import { extensionReads, kubectl133, kubectlReads, type KubectlReport } from './
 import { bytes, describeError, mib, ms, onCleanup, run, runCleanups, series, sleep, type Series } from './bench/util';
 
 const RUNS = Math.max(1, Number(process.env.BENCH_RUNS ?? '6') || 6);
-/** Window loads for activation (BENCH_ACTIVATION_RUNS, default 10): five per position, the noisiest figure here. */
-const ACTIVATION_RUNS = Math.max(2, Number(process.env.BENCH_ACTIVATION_RUNS ?? '10') || 10);
+/** Window loads for activation (BENCH_ACTIVATION_RUNS, default 20): ten per position, the noisiest figure here. */
+const ACTIVATION_RUNS = Math.max(2, Number(process.env.BENCH_ACTIVATION_RUNS ?? '20') || 20);
 const SKIP_VSCODE = process.env.BENCH_SKIP_VSCODE === '1';
 /** BENCH_ONLY=activation: sizes and activation only (a few minutes), for working on load time. */
 const ONLY_ACTIVATION = process.env.BENCH_ONLY === 'activation';
