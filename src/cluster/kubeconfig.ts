@@ -260,14 +260,6 @@ export class KubeconfigModel {
     return new KubeconfigModel(clusters, users, contexts, scalar(document['current-context']));
   }
 
-  getContexts(): KubeContext[] {
-    return this.contexts;
-  }
-
-  getCurrentContext(): string | undefined {
-    return this.currentContext;
-  }
-
   getContextObject(name: string): KubeContext | undefined {
     return this.contexts.find((c) => c.name === name);
   }
@@ -286,20 +278,10 @@ export class KubeconfigModel {
  * context names a cluster the kubeconfig lacks, `user` when it names no user or one the kubeconfig lacks (no
  * credentials are sent then, as with kubectl).
  */
-export class SelectedContext {
-  constructor(
-    readonly context: KubeContext,
-    readonly cluster: KubeCluster | undefined,
-    readonly user: KubeUser | undefined,
-  ) {}
-
-  getCurrentContext(): string {
-    return this.context.name;
-  }
-
-  getCurrentCluster(): KubeCluster | undefined {
-    return this.cluster;
-  }
+export interface SelectedContext {
+  readonly context: KubeContext;
+  readonly cluster: KubeCluster | undefined;
+  readonly user: KubeUser | undefined;
 }
 
 function loadOneFile(file: string): KubeconfigModel {
@@ -404,7 +386,7 @@ export class LoadedKubeconfig {
       );
     }
     const user = context.user === undefined ? undefined : this.kubeConfig.getUser(context.user);
-    return new SelectedContext(context, this.kubeConfig.getCluster(context.cluster), user);
+    return { context, cluster: this.kubeConfig.getCluster(context.cluster), user };
   }
 }
 

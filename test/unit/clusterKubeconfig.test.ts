@@ -87,10 +87,10 @@ describe('kubeconfig resolution', () => {
     const file = write('two.yaml', kubeconfigText([a, b], 'acp-a'));
     const loaded = loadKubeconfig({ settingValue: file, homeDir: home });
     const chosen = loaded.withContext('acp-b');
-    assert.equal(chosen.getCurrentContext(), 'acp-b');
-    assert.equal(chosen.getCurrentCluster()?.server, 'https://b.example:6443');
-    assert.equal(loaded.kubeConfig.getCurrentContext(), 'acp-a');
-    assert.equal(loaded.withContext('').getCurrentContext(), 'acp-a');
+    assert.equal(chosen.context.name, 'acp-b');
+    assert.equal(chosen.cluster?.server, 'https://b.example:6443');
+    assert.equal(loaded.kubeConfig.currentContext, 'acp-a');
+    assert.equal(loaded.withContext('').context.name, 'acp-a');
     assert.throws(
       () => loaded.withContext('nope'),
       (err: unknown) => err instanceof KubeconfigError && err.code === 'contextNotFound' && /Context "nope".*acp-a, acp-b/.test(err.message),
