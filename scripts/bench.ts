@@ -349,7 +349,7 @@ async function main(): Promise<void> {
   if (results.sizes) {
     section('Size (production build; deterministic, n=1)');
     table([
-      ['loaded on activation: dist/extension.js and its static chunks', bytes(results.sizes.firstPaintBytes), `${results.sizes.firstPaintFiles} files; esbuild --production, minified`],
+      ['loaded on activation: dist/extension.js and its static chunks', bytes(results.sizes.firstPaintBytes), `${results.sizes.firstPaintFiles === 1 ? "1 file" : `${results.sizes.firstPaintFiles} files`}; esbuild --production, minified`],
       ['every chunk (features load on first use)', bytes(results.sizes.allChunksBytes), 'dist/extension.js + dist/chunks/*.js'],
       ['package dist-vsix/deepflow-acp.vsix', bytes(results.sizes.vsixBytes), `npm run package took ${ms(results.sizes.packageMs)}`],
     ]);
